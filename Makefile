@@ -1,0 +1,45 @@
+# Quick start: `make demo` then `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint model data-check bench bench-quick clean install
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	@mkdir -p out
+	$(BIN)/themes tag data/sample_log.csv --out out/sample_tagged.csv
+	$(BIN)/themes tag data/sample_log.csv --out out/sample_tagged.xlsx
+	@echo ""
+	@echo "Tagged sample written to out/sample_tagged.csv and out/sample_tagged.xlsx"
+	@echo "Try: $(BIN)/themes suggest \"No call back from the SW for two weeks and the CIN meeting was cancelled again\""
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+model: $(STAMP)
+	$(BIN)/themes train data/train.csv --out models/default --taxonomy data/taxonomy.yaml --force
+
+data-check: $(STAMP)
+	$(BIN)/python -m themes.datacheck data
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python benchmarks/run.py --quick
+
+clean:
+	rm -rf $(VENV) out .pytest_cache
