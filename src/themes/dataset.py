@@ -1,0 +1,225 @@
+"""Labelled data: which columns hold the text and labels, and turning rows into training data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+
+from themes.errors import LabelError, TaxonomyError, missing_column, nearest
+from themes.io import cell_text
+from themes.model import LabelledData
+from themes.taxonomy import Taxonomy, default_taxonomy, taxonomy_from_labels
+
+THEME_SEPARATOR = ";"
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Names of the columns the engine reads. Every one can be overridden on the command line."""
+
+    text: str = "text"
+    id: str | None = None
+    kind: str = "kind"
+    themes: str = "themes"
+    category: str = "category"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def require_column(frame_columns: Sequence[str], name: str, option: str) -> None:
+    """Raise a ColumnError naming ``name`` and listing the columns there are."""
+    if name not in frame_columns:
+        raise missing_column(name, frame_columns, option)
+
+
+def resolve_id_column(frame_columns: Sequence[str], columns: Columns) -> str | None:
+    """The id column: the one given, else 'reference' when present, else none."""
+    if columns.id:
+        require_column(frame_columns, columns.id, "--id-column")
+        return columns.id
+    return "reference" if "reference" in frame_columns else None
+
+
+def split_themes(cell: Any) -> list[str]:
+    """Theme ids from a ';'-separated cell (blank pieces ignored)."""
+    text = cell_text(cell)
+    return [part.strip() for part in text.split(THEME_SEPARATOR) if part.strip()]
+
+
+def _normal_label(value: Any) -> str:
+    return cell_text(value).strip()
+
+
+def _row_name(frame: pd.DataFrame, position: int, id_column: str | None) -> str:
+    if id_column is not None:
+        ref = cell_text(frame[id_column].iloc[position]).strip()
+        if ref:
+            return f"reference {ref}"
+    return f"row {position + 2}"  # +1 for the header, +1 for 1-based rows
+
+
+@dataclass
+class PreparedData:
+    """Training data extracted from a table, with the taxonomy that fits it."""
+
+    data: LabelledData
+    taxonomy: Taxonomy
+    heads: list[str]
+    taxonomy_source: str
+
+
+def prepare_labelled(
+    frame: pd.DataFrame,
+    columns: Columns,
+    taxonomy: Taxonomy | None = None,
+    *,
+    require_labels: bool = True,
+) -> PreparedData:
+    """Extract texts and labels from a table, checking labels against the taxonomy.
+
+    With no taxonomy given, the default one is used when the data's labels fit it;
+    when most labels are foreign (a council's own list, a benchmark) the label set
+    is taken from the data; when most fit but a few do not, that is probably a typo
+    and a LabelError names them with the nearest valid id.
+    """
+    names = [str(c) for c in frame.columns]
+    require_column(names, columns.text, "--text-column")
+    id_column = resolve_id_column(names, columns)
+    have = {
+        "kind": columns.kind in names,
+        "themes": columns.themes in names,
+        "category": columns.category in names,
+    }
+    if require_labels and not any(have.values()):
+        raise LabelError(
+            f"no label columns found; expected at least one of '{columns.kind}', "
+            f"'{columns.themes}', '{columns.category}'; columns are: {', '.join(names)}; "
+            "pass --themes-column / --category-column / --kind-column to name yours"
+        )
+    texts = [cell_text(v) for v in frame[columns.text].tolist()]
+    kinds = (
+        [(_normal_label(v).lower() or None) for v in frame[columns.kind]] if have["kind"] else None
+    )
+    categories = (
+        [(_normal_label(v) or None) for v in frame[columns.category]] if have["category"] else None
+    )
+    themes: list[list[str] | None] | None = None
+    if have["themes"]:
+        themes = []
+        for v in frame[columns.themes]:
+            parts = split_themes(v)
+            themes.append(parts or None)
+
+    found_kinds = {k for k in kinds or [] if k}
+    found_categories = {c for c in categories or [] if c}
+    found_themes = {t for ts in themes or [] if ts for t in ts}
+
+    source = "given"
+    if taxonomy is None:
+        base = default_taxonomy()
+        unknown = (
+            (found_kinds - set(base.kind_ids))
+            | (found_categories - set(base.category_ids))
+            | (found_themes - set(base.theme_ids))
+        )
+        all_found = found_kinds | found_categories | found_themes
+        if not unknown:
+            taxonomy, source = base, "default"
+        elif all_found and len(unknown) / len(all_found) < 0.5:
+            hints = []
+            for value in sorted(unknown)[:8]:
+                guess = nearest(value, [*base.kind_ids, *base.category_ids, *base.theme_ids])
+                hints.append(f"'{value}' (did you mean '{guess}'?)" if guess else f"'{value}'")
+            raise LabelError(
+                f"labels not in the default taxonomy: {', '.join(hints)}; correct them, "
+                "or pass --taxonomy FILE listing your own labels"
+            )
+        else:
+            taxonomy = taxonomy_from_labels(found_kinds, found_categories, found_themes)
+            if found_kinds:
+                categorised = sorted(
+                    {k for k, c in zip(kinds or [], categories or [], strict=False) if k and c}
+                ) or sorted(found_kinds)
+                from dataclasses import replace
+
+                taxonomy = replace(taxonomy, categorised_kinds=tuple(categorised))
+            source = "data"
+    else:
+        _check_against(taxonomy, kinds, categories, themes, frame, id_column)
+
+    heads = [
+        head
+        for head, values in (
+            ("kind", found_kinds),
+            ("category", found_categories),
+            ("themes", found_themes),
+        )
+        if values
+    ]
+    if require_labels and not heads:
+        raise LabelError(
+            "the label columns are present but empty; fill in kind, themes or category "
+            "for at least some rows"
+        )
+    if kinds is not None and not taxonomy.kind_ids:
+        kinds = None
+    return PreparedData(
+        data=LabelledData(texts=texts, kinds=kinds, categories=categories, themes=themes),
+        taxonomy=taxonomy,
+        heads=heads,
+        taxonomy_source=source,
+    )
+
+
+def _check_against(
+    taxonomy: Taxonomy,
+    kinds: list[str | None] | None,
+    categories: list[str | None] | None,
+    themes: list[list[str] | None] | None,
+    frame: pd.DataFrame,
+    id_column: str | None,
+) -> None:
+    for field_name, values in (
+        ("kind", [k for k in kinds or [] if k]),
+        ("category", [c for c in categories or [] if c]),
+        ("themes", [t for ts in themes or [] if ts for t in ts]),
+    ):
+        if not values:
+            continue
+        if field_name == "kind" and not taxonomy.kind_ids:
+            continue
+        try:
+            taxonomy.check(field_name, values)
+        except LabelError as exc:
+            # Say where the first bad label is, by reference or row number, never by text.
+            valid = set(
+                {
+                    "kind": taxonomy.kind_ids,
+                    "category": taxonomy.category_ids,
+                    "themes": taxonomy.theme_ids,
+                }[field_name]
+            )
+            where = ""
+            series = {"kind": kinds, "category": categories, "themes": themes}[field_name] or []
+            for position, value in enumerate(series):
+                items = value if isinstance(value, list) else [value] if value else []
+                if any(item not in valid for item in items):
+                    where = f" (first at {_row_name(frame, position, id_column)})"
+                    break
+            raise LabelError(f"{exc}{where}") from None
+
+
+def check_taxonomy_matches(model_taxonomy: Taxonomy, given: Taxonomy) -> None:
+    """Raise if a given taxonomy disagrees with the model's (evaluating with the wrong list)."""
+    if (model_taxonomy.theme_ids, model_taxonomy.category_ids) != (
+        given.theme_ids,
+        given.category_ids,
+    ):
+        raise TaxonomyError(
+            f"the model was trained with taxonomy '{model_taxonomy.name}', which differs from "
+            f"'{given.name}'; leave out --taxonomy to use the model's own"
+        )

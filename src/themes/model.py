@@ -1,0 +1,460 @@
+"""The classifier: features, the three heads (kind, category, themes), thresholds, predictions.
+
+One shared feature space (TF-IDF over word 1-2 grams and character 2-5 grams of
+spaCy-normalised text) feeds three heads, each trained only on the rows that
+carry its label:
+
+* kind: complaint / compliment (/ comment), a multinomial logistic regression;
+* category: one per categorised record, a multinomial logistic regression;
+* themes: one balanced logistic regression per theme, each with its own
+  decision threshold chosen on out-of-fold predictions of the training data.
+
+Class weights are balanced throughout because the labels are imbalanced (a
+council sees many more communication complaints than data breaches).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from themes.errors import TrainingError
+from themes.taxonomy import Taxonomy
+from themes.text import TextConfig, TextProcessor, word_count
+
+ProgressCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Hyper-parameters of the features and heads. Saved in meta.json."""
+
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] | None = (2, 5)
+    min_df: int = 2
+    max_features_word: int = 200_000
+    max_features_char: int = 300_000
+    theme_c: float = 4.0
+    category_c: float = 4.0
+    kind_c: float = 4.0
+    cv_folds: int = 5
+    # A label whose probability is this close to its threshold is "near" it.
+    review_margin: float = 0.15
+    # Texts with fewer words than this are too short to judge.
+    min_words: int = 4
+    # Fewer positives than this: no threshold search, keep 0.5.
+    min_positives_for_threshold: int = 5
+    seed: int = 13
+    text: TextConfig = field(default_factory=TextConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["text"] = self.text.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        data = dict(data)
+        text = TextConfig(**data.pop("text", {}))
+        for key in ("word_ngrams", "char_ngrams"):
+            if data.get(key) is not None:
+                data[key] = tuple(data[key])
+        return cls(text=text, **data)
+
+
+@dataclass
+class LabelledData:
+    """Training rows: texts and whichever labels exist (None where a row lacks that label)."""
+
+    texts: list[str]
+    kinds: list[str | None] | None = None
+    categories: list[str | None] | None = None
+    themes: list[list[str] | None] | None = None
+    weights: list[float] | None = None
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+@dataclass
+class Prediction:
+    """Suggestions for one text."""
+
+    kind: str
+    kind_probability: float | None
+    category: str
+    category_probability: float | None
+    themes: list[str]
+    theme_probabilities: dict[str, float]
+    confidence: float
+    needs_review: bool
+    review_reasons: list[str]
+
+
+class Featuriser:
+    """Word and character TF-IDF over normalised text, stacked side by side."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.config = config
+        self.word = TfidfVectorizer(
+            analyzer="word",
+            token_pattern=r"\S+",
+            lowercase=False,
+            ngram_range=config.word_ngrams,
+            min_df=config.min_df,
+            max_features=config.max_features_word,
+            sublinear_tf=True,
+            dtype=np.float32,
+        )
+        self.char = (
+            TfidfVectorizer(
+                analyzer="char_wb",
+                lowercase=False,
+                ngram_range=config.char_ngrams,
+                min_df=config.min_df,
+                max_features=config.max_features_char,
+                sublinear_tf=True,
+                dtype=np.float32,
+            )
+            if config.char_ngrams
+            else None
+        )
+
+    def fit_transform(self, normalised: Sequence[str]) -> sp.csr_matrix:
+        parts = [self.word.fit_transform(normalised)]
+        if self.char is not None:
+            parts.append(self.char.fit_transform(normalised))
+        return sp.hstack(parts, format="csr")
+
+    def transform(self, normalised: Sequence[str]) -> sp.csr_matrix:
+        parts = [self.word.transform(normalised)]
+        if self.char is not None:
+            parts.append(self.char.transform(normalised))
+        return sp.hstack(parts, format="csr")
+
+
+def _logistic(c: float, seed: int) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(
+        C=c, class_weight="balanced", max_iter=2000, solver="liblinear", random_state=seed
+    )
+
+
+def _multiclass(c: float, seed: int) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=seed)
+
+
+def best_threshold(y_true: np.ndarray, scores: np.ndarray) -> float:
+    """Threshold on ``scores`` that maximises F1, smoothed over neighbouring thresholds.
+
+    Smoothing (the mean F1 of a threshold and its two neighbours) avoids picking a
+    lucky spike on small data.
+    """
+    grid = np.arange(0.05, 0.951, 0.01)
+    positives = y_true.sum()
+    f1s = np.empty(len(grid))
+    for i, t in enumerate(grid):
+        predicted = scores >= t
+        tp = np.logical_and(predicted, y_true).sum()
+        fp = predicted.sum() - tp
+        denom = 2 * tp + fp + (positives - tp)
+        f1s[i] = 0.0 if denom == 0 else 2 * tp / denom
+    smoothed = np.convolve(np.pad(f1s, 1, mode="edge"), np.ones(3) / 3, mode="valid")
+    # Among equally good thresholds take the one nearest 0.5: on cleanly separable
+    # data every threshold scores the same and an extreme one would generalise badly.
+    best = np.flatnonzero(smoothed >= smoothed.max() - 1e-9)
+    chosen = best[np.argmin(np.abs(grid[best] - 0.5))]
+    return float(round(grid[chosen], 2))
+
+
+class ThemeHead:
+    """One logistic regression per theme, each with its own threshold."""
+
+    def __init__(self, labels: list[str], config: ModelConfig) -> None:
+        self.labels = labels
+        self.config = config
+        self.estimators: list[Any] = []
+        self.thresholds = np.full(len(labels), 0.5)
+        self.constant: list[float | None] = []
+
+    def _fit_matrix(
+        self, X: sp.csr_matrix, Y: np.ndarray, weights: np.ndarray | None
+    ) -> tuple[list[Any], list[float | None]]:
+        estimators: list[Any] = []
+        constant: list[float | None] = []
+        for j in range(Y.shape[1]):
+            y = Y[:, j]
+            if y.min() == y.max():
+                # A label that never (or always) occurs here: predict that constant.
+                estimators.append(None)
+                constant.append(float(y[0]))
+                continue
+            est = _logistic(self.config.theme_c, self.config.seed)
+            est.fit(X, y, sample_weight=weights)
+            estimators.append(est)
+            constant.append(None)
+        return estimators, constant
+
+    @staticmethod
+    def _proba(estimators: list[Any], constant: list[float | None], X: sp.csr_matrix) -> np.ndarray:
+        out = np.empty((X.shape[0], len(estimators)))
+        for j, (est, const) in enumerate(zip(estimators, constant, strict=True)):
+            out[:, j] = const if est is None else est.predict_proba(X)[:, 1]
+        return out
+
+    def fit(self, X: sp.csr_matrix, Y: np.ndarray, weights: np.ndarray | None) -> np.ndarray | None:
+        """Fit, choosing thresholds by cross-validation; returns out-of-fold probabilities."""
+        from sklearn.model_selection import KFold
+
+        oof: np.ndarray | None = None
+        folds = min(self.config.cv_folds, len(Y))
+        if folds >= 2:
+            oof = np.zeros(Y.shape, dtype=float)
+            splitter = KFold(n_splits=folds, shuffle=True, random_state=self.config.seed)
+            for train_idx, val_idx in splitter.split(X):
+                w = None if weights is None else weights[train_idx]
+                est, const = self._fit_matrix(X[train_idx], Y[train_idx], w)
+                oof[val_idx] = self._proba(est, const, X[val_idx])
+            for j in range(Y.shape[1]):
+                if Y[:, j].sum() >= self.config.min_positives_for_threshold:
+                    self.thresholds[j] = best_threshold(Y[:, j].astype(bool), oof[:, j])
+        self.estimators, self.constant = self._fit_matrix(X, Y, weights)
+        return oof
+
+    def predict_proba(self, X: sp.csr_matrix) -> np.ndarray:
+        return self._proba(self.estimators, self.constant, X)
+
+
+class SingleLabelHead:
+    """A multinomial classifier for kind or category, with out-of-fold predictions."""
+
+    def __init__(self, labels: list[str], c: float, config: ModelConfig) -> None:
+        self.labels = labels
+        self.c = c
+        self.config = config
+        self.estimator: Any = None
+        self.constant: str | None = None
+
+    def fit(self, X: sp.csr_matrix, y: np.ndarray, weights: np.ndarray | None) -> np.ndarray | None:
+        from sklearn.model_selection import StratifiedKFold
+
+        present = sorted(set(y.tolist()))
+        if len(present) == 1:
+            self.constant = present[0]
+            return None
+        oof: np.ndarray | None = None
+        counts = np.unique(y, return_counts=True)[1]
+        folds = min(self.config.cv_folds, int(counts.min()))
+        if folds >= 2:
+            oof = np.zeros((len(y), len(self.labels)))
+            splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.config.seed)
+            for train_idx, val_idx in splitter.split(X, y):
+                est = _multiclass(self.c, self.config.seed)
+                est.fit(X[train_idx], y[train_idx], sample_weight=_sub(weights, train_idx))
+                oof[val_idx] = self._aligned(est, X[val_idx])
+        self.estimator = _multiclass(self.c, self.config.seed)
+        self.estimator.fit(X, y, sample_weight=weights)
+        return oof
+
+    def _aligned(self, est: Any, X: sp.csr_matrix) -> np.ndarray:
+        proba = est.predict_proba(X)
+        out = np.zeros((X.shape[0], len(self.labels)))
+        for j, cls in enumerate(est.classes_):
+            out[:, self.labels.index(cls)] = proba[:, j]
+        return out
+
+    def predict_proba(self, X: sp.csr_matrix) -> np.ndarray:
+        if self.constant is not None:
+            out = np.zeros((X.shape[0], len(self.labels)))
+            out[:, self.labels.index(self.constant)] = 1.0
+            return out
+        return self._aligned(self.estimator, X)
+
+
+def _sub(weights: np.ndarray | None, idx: np.ndarray) -> np.ndarray | None:
+    return None if weights is None else weights[idx]
+
+
+@dataclass
+class TrainingReport:
+    """What training saw and measured (cross-validated, on the training data only)."""
+
+    rows: int
+    rows_per_head: dict[str, int]
+    oof: dict[str, Any]
+
+
+class ThemesModel:
+    """A fitted model: text processor, features, heads and thresholds."""
+
+    def __init__(self, taxonomy: Taxonomy, config: ModelConfig | None = None) -> None:
+        self.taxonomy = taxonomy
+        self.config = config or ModelConfig()
+        self.processor = TextProcessor(self.config.text)
+        self.featuriser = Featuriser(self.config)
+        self.kind_head: SingleLabelHead | None = None
+        self.category_head: SingleLabelHead | None = None
+        self.theme_head: ThemeHead | None = None
+
+    # ----------------------------------------------------------------- training
+    def fit(self, data: LabelledData, progress: ProgressCallback | None = None) -> TrainingReport:
+        """Fit every head that has labels; returns out-of-fold predictions for metrics."""
+        say = progress or (lambda _msg: None)
+        if len(data) == 0:
+            raise TrainingError("no training rows; the file has a header but no data")
+        say("normalising text")
+        normalised = self.processor.normalise_many(data.texts)
+        say("building features")
+        X = self.featuriser.fit_transform(normalised)
+        weights = None if data.weights is None else np.asarray(data.weights, dtype=float)
+        rows_per_head: dict[str, int] = {}
+        oof: dict[str, Any] = {}
+
+        if data.kinds is not None and self.taxonomy.kind_ids:
+            idx = np.array([i for i, k in enumerate(data.kinds) if k])
+            if len(idx):
+                say(f"training kind on {len(idx)} rows")
+                self.kind_head = SingleLabelHead(
+                    self.taxonomy.kind_ids, self.config.kind_c, self.config
+                )
+                y = np.array([data.kinds[i] for i in idx])
+                oof["kind"] = (idx, y, self.kind_head.fit(X[idx], y, _sub(weights, idx)))
+                rows_per_head["kind"] = len(idx)
+
+        if data.categories is not None and self.taxonomy.category_ids:
+            idx = np.array([i for i, c in enumerate(data.categories) if c])
+            if len(idx):
+                say(f"training category on {len(idx)} rows")
+                self.category_head = SingleLabelHead(
+                    self.taxonomy.category_ids, self.config.category_c, self.config
+                )
+                y = np.array([data.categories[i] for i in idx])
+                oof["category"] = (idx, y, self.category_head.fit(X[idx], y, _sub(weights, idx)))
+                rows_per_head["category"] = len(idx)
+
+        if data.themes is not None and self.taxonomy.theme_ids:
+            idx = np.array([i for i, t in enumerate(data.themes) if t is not None])
+            if len(idx):
+                say(f"training {len(self.taxonomy.theme_ids)} themes on {len(idx)} rows")
+                labels = self.taxonomy.theme_ids
+                Y = np.zeros((len(idx), len(labels)), dtype=int)
+                for r, i in enumerate(idx):
+                    for theme in data.themes[i] or []:
+                        Y[r, labels.index(theme)] = 1
+                self.theme_head = ThemeHead(labels, self.config)
+                oof["themes"] = (idx, Y, self.theme_head.fit(X[idx], Y, _sub(weights, idx)))
+                rows_per_head["themes"] = len(idx)
+
+        if not rows_per_head:
+            raise TrainingError(
+                "no labelled rows: expected at least one of the label columns "
+                "(kind, themes, category) to have values"
+            )
+        return TrainingReport(rows=len(data), rows_per_head=rows_per_head, oof=oof)
+
+    # --------------------------------------------------------------- prediction
+    @property
+    def thresholds(self) -> dict[str, float]:
+        if self.theme_head is None:
+            return {}
+        return dict(
+            zip(self.theme_head.labels, map(float, self.theme_head.thresholds), strict=True)
+        )
+
+    def probabilities(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Raw probabilities per head for a batch of texts."""
+        normalised = self.processor.normalise_many(texts)
+        X = self.featuriser.transform(normalised)
+        out: dict[str, np.ndarray] = {}
+        if self.kind_head is not None:
+            out["kind"] = self.kind_head.predict_proba(X)
+        if self.category_head is not None:
+            out["category"] = self.category_head.predict_proba(X)
+        if self.theme_head is not None:
+            out["themes"] = self.theme_head.predict_proba(X)
+        return out
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        """Suggestions for each text, in order."""
+        texts = [t if isinstance(t, str) else "" for t in texts]
+        probs = self.probabilities(texts)
+        return [self._decide(i, texts[i], probs) for i in range(len(texts))]
+
+    def _decide(self, i: int, text: str, probs: dict[str, np.ndarray]) -> Prediction:
+        cfg = self.config
+        reasons: list[str] = []
+        certainties: list[float] = []
+        kind, kind_p = "", None
+        if self.kind_head is not None:
+            row = probs["kind"][i]
+            j = int(np.argmax(row))
+            kind, kind_p = self.kind_head.labels[j], float(row[j])
+            certainties.append(kind_p)
+        category, category_p = "", None
+        categorised = self.kind_head is None or kind in self.taxonomy.categorised_kinds
+        if self.category_head is not None and categorised:
+            row = probs["category"][i]
+            j = int(np.argmax(row))
+            category, category_p = self.category_head.labels[j], float(row[j])
+            certainties.append(category_p)
+            if category_p < 0.5:
+                reasons.append("category uncertain")
+        themes: list[str] = []
+        theme_probs: dict[str, float] = {}
+        if self.theme_head is not None:
+            row = probs["themes"][i]
+            near = []
+            for j, label in enumerate(self.theme_head.labels):
+                p, t = float(row[j]), float(self.theme_head.thresholds[j])
+                theme_probs[label] = round(p, 4)
+                if p >= t:
+                    themes.append(label)
+                    certainty = 0.5 + 0.5 * (p - t) / max(1e-9, 1 - t)
+                else:
+                    certainty = 0.5 + 0.5 * (t - p) / max(1e-9, t)
+                certainties.append(certainty)
+                # Certainty is 0.5 at the threshold and 1 at the extremes.
+                if certainty < 0.5 + cfg.review_margin:
+                    near.append(label)
+            themes.sort(key=lambda lab: -theme_probs[lab])
+            if not themes:
+                reasons.append("no theme above its threshold")
+            if near:
+                reasons.append("near threshold: " + ", ".join(near))
+        if kind_p is not None and kind_p < 0.6:
+            reasons.append("kind uncertain")
+        if word_count(text) < cfg.min_words:
+            reasons.append("text too short to judge")
+        confidence = float(min(certainties)) if certainties else 0.0
+        return Prediction(
+            kind=kind,
+            kind_probability=None if kind_p is None else round(kind_p, 4),
+            category=category,
+            category_probability=None if category_p is None else round(category_p, 4),
+            themes=themes,
+            theme_probabilities=theme_probs,
+            confidence=round(confidence, 4),
+            needs_review=bool(reasons),
+            review_reasons=reasons,
+        )
+
+    def with_config(self, **changes: Any) -> ThemesModel:
+        """An unfitted copy with some configuration changed (for experiments)."""
+        return ThemesModel(self.taxonomy, replace(self.config, **changes))
+
+
+def suppress_sklearn_warnings() -> None:
+    """Silence convergence chatter that means nothing to an officer."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)

@@ -1,0 +1,179 @@
+"""Text preparation with spaCy: tokenising, sentence splitting and domain normalisation.
+
+Complaint text mixes long letters with officers' one-liners full of abbreviations
+("no call back from SW, ICPC moved"). Normalising both to the same words lets a
+model learn from one register and read the other: abbreviations are expanded,
+and e-mail addresses, phone numbers and other long numbers become placeholders
+(which also keeps personal details out of the model's vocabulary).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from typing import Any
+
+# Abbreviations from the domain brief, lower-cased, with the words they stand for.
+# Expanding them means "SW" and "social worker" share features.
+ABBREVIATIONS: dict[str, str] = {
+    "sw": "social worker",
+    "sws": "social workers",
+    "csw": "child's social worker",
+    "ssw": "supervising social worker",
+    "cin": "child in need",
+    "cp": "child protection",
+    "cpp": "child protection plan",
+    "cpc": "child protection conference",
+    "icpc": "initial child protection conference",
+    "rcpc": "review child protection conference",
+    "cic": "children in care",
+    "cla": "looked after child",
+    "lac": "looked after child",
+    "iro": "independent reviewing officer",
+    "daat": "duty and assessment team",
+    "mash": "front door team",
+    "icart": "front door team",
+    "edt": "emergency duty team",
+    "taf": "team around the family",
+    "caf": "common assessment framework",
+    "pa": "personal adviser",
+    "yp": "young person",
+    "al": "annual leave",
+    "s47": "section 47 enquiry",
+    "s20": "section 20 accommodation",
+    "sgo": "special guardianship order",
+    "ehcp": "education health and care plan",
+    "lgsco": "ombudsman",
+    "nyas": "advocacy service",
+    "gm": "grandmother",
+    "gf": "grandfather",
+    "gp": "doctor",
+    "dob": "date of birth",
+    "wks": "weeks",
+    "wk": "week",
+    "hrs": "hours",
+    "mths": "months",
+    "w/": "with",
+    "w/o": "without",
+    "b/c": "because",
+    "info": "information",
+}
+
+_NEGATORS = {
+    "not",
+    "no",
+    "never",
+    "n't",
+    "nobody",
+    "nothing",
+    "without",
+    "cannot",
+    "neither",
+    "nor",
+}
+_PHONE_RE = re.compile(r"^\+?\d[\d\s\-()]{6,}\d$")
+_LONG_NUMBER_RE = re.compile(r"\d{5,}")
+
+
+@dataclass(frozen=True)
+class TextConfig:
+    """How text is normalised before features are taken. Saved beside the model."""
+
+    lowercase: bool = True
+    expand_abbreviations: bool = True
+    mask_contacts: bool = True
+    mark_negation: bool = False
+    max_chars: int = 20_000
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class TextProcessor:
+    """spaCy-based normaliser. The spaCy pipeline is created lazily and never pickled."""
+
+    def __init__(self, config: TextConfig | None = None) -> None:
+        self.config = config or TextConfig()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"config": self.config}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.config = state["config"]
+
+    @cached_property
+    def nlp(self) -> Any:
+        import spacy
+
+        # A blank English pipeline: the rule-based tokeniser with no model weights,
+        # so nothing needs downloading; the sentencizer splits sentences by punctuation.
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer")
+        return nlp
+
+    def _token_words(self, token: Any) -> list[str]:
+        text = token.text
+        if token.is_space:
+            return []
+        if self.config.mask_contacts:
+            if token.like_email:
+                return ["__email__"]
+            if token.like_url:
+                return ["__url__"]
+            if _LONG_NUMBER_RE.search(text) or _PHONE_RE.match(text):
+                return ["__number__"]
+        word = text.lower() if self.config.lowercase else text
+        if self.config.expand_abbreviations:
+            expansion = ABBREVIATIONS.get(word if self.config.lowercase else word.lower())
+            if expansion is not None:
+                return expansion.split()
+        return [word]
+
+    def _doc_words(self, doc: Any) -> list[str]:
+        words: list[str] = []
+        negating = False
+        for token in doc:
+            if token.is_punct:
+                negating = False
+                words.append(token.text)
+                continue
+            for word in self._token_words(token):
+                if self.config.mark_negation and negating:
+                    words.append("not_" + word)
+                else:
+                    words.append(word)
+            if self.config.mark_negation and token.lower_ in _NEGATORS:
+                negating = True
+        return words
+
+    def normalise_many(self, texts: Iterable[str], batch_size: int = 1000) -> list[str]:
+        """Normalised text for each input: tokens joined by single spaces."""
+        limit = self.config.max_chars
+        prepared = (t[:limit] if len(t) > limit else t for t in texts)
+        return [
+            " ".join(self._doc_words(doc))
+            for doc in self.nlp.tokenizer.pipe(prepared, batch_size=batch_size)
+        ]
+
+    def normalise(self, text: str) -> str:
+        """Normalised form of one text."""
+        return self.normalise_many([text])[0]
+
+    def tokens(self, text: str) -> list[tuple[str, int, int]]:
+        """Surface tokens with character offsets (for explaining suggestions)."""
+        doc = self.nlp.make_doc(text[: self.config.max_chars])
+        return [(t.text, t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]
+
+    def sentences(self, text: str) -> Iterator[tuple[str, int, int]]:
+        """Sentences with character offsets, split by spaCy's sentencizer."""
+        doc = self.nlp(text[: self.config.max_chars])
+        for sent in doc.sents:
+            if sent.text.strip():
+                yield sent.text, sent.start_char, sent.end_char
+
+
+def word_count(text: str) -> int:
+    """Number of word-like pieces in a text (cheap; used for the 'too short' check)."""
+    return len(re.findall(r"[A-Za-z0-9']+", text))
