@@ -1,0 +1,384 @@
+"""The `themes` command line: each command parses options, calls one library function, prints.
+
+Heavy libraries (scikit-learn, spaCy, pandas) are imported inside the commands so
+that `themes --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from themes import __version__
+from themes.errors import ThemesError
+
+if TYPE_CHECKING:
+    from themes.dataset import Columns
+    from themes.registry import LoadedModel
+
+app = typer.Typer(
+    name="themes",
+    help=(
+        "Tag children's social care complaints and compliments with themes and a category, "
+        "and build the annual report's tables."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn a ThemesError into one line on stderr and exit code 2 (no traceback)."""
+    try:
+        yield
+    except ThemesError as exc:
+        err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=exc.exit_code) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"themes {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Show the version and exit.", callback=_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """Tag complaints and compliments; build annual report tables."""
+
+
+# Options shared by several commands.
+TextColumn = Annotated[str, typer.Option("--text-column", help="Column holding the free text.")]
+IdColumn = Annotated[
+    str | None,
+    typer.Option(
+        "--id-column", help="Column identifying each row (default: 'reference' if present)."
+    ),
+]
+KindColumn = Annotated[str, typer.Option("--kind-column", help="Column with complaint/compliment.")]
+ThemesColumn = Annotated[
+    str, typer.Option("--themes-column", help="Column with theme ids separated by ';'.")
+]
+CategoryColumn = Annotated[
+    str, typer.Option("--category-column", help="Column with the category id.")
+]
+ModelOption = Annotated[
+    Path | None,
+    typer.Option("--model", "-m", help="Model folder (default: the shipped default model)."),
+]
+EncodingOption = Annotated[
+    str | None,
+    typer.Option("--encoding", help="CSV encoding (default: detect UTF-8, Windows-1252, Latin-1)."),
+]
+SheetOption = Annotated[
+    str | None, typer.Option("--sheet", help="Excel sheet (default: the first).")
+]
+TaxonomyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--taxonomy",
+        help="Taxonomy YAML (default: data/taxonomy.yaml's list, or the labels in the data).",
+    ),
+]
+
+
+def _columns(
+    text: str = "text",
+    id_: str | None = None,
+    kind: str = "kind",
+    themes: str = "themes",
+    category: str = "category",
+) -> Columns:
+    from themes.dataset import Columns
+
+    return Columns(text=text, id=id_, kind=kind, themes=themes, category=category)
+
+
+def _load(model: Path | None) -> LoadedModel:
+    from themes.model import suppress_sklearn_warnings
+    from themes.registry import default_model_dir, load_model
+
+    suppress_sklearn_warnings()
+    loaded = load_model(model if model is not None else default_model_dir())
+    for warning in loaded.warnings:
+        err_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    return loaded
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Argument(help="Labelled file (.csv, .xlsx, .jsonl).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the model to.")],
+    taxonomy: TaxonomyOption = None,
+    eval_data: Annotated[
+        Path | None, typer.Option("--eval", help="Held-out labelled file to measure the model on.")
+    ] = None,
+    text_column: TextColumn = "text",
+    id_column: IdColumn = None,
+    kind_column: KindColumn = "kind",
+    themes_column: ThemesColumn = "themes",
+    category_column: CategoryColumn = "category",
+    encoding: EncodingOption = None,
+    sheet: SheetOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing model folder.")
+    ] = False,
+) -> None:
+    """Train a model on labelled data; writes a model folder with meta.json and a model card."""
+    from themes.training import train_from_file
+
+    with user_errors(), err_console.status("training...") as status:
+        result = train_from_file(
+            data,
+            out,
+            columns=_columns(
+                text_column, id_column, kind_column, themes_column, category_column
+            ),
+            taxonomy_path=taxonomy,
+            eval_path=eval_data,
+            encoding=encoding,
+            sheet=sheet,
+            force=force,
+            progress=lambda message: status.update(f"training: {message}"),
+        )
+    heads = ", ".join(f"{head} ({rows} rows)" for head, rows in result.rows_per_head.items())
+    console.print(f"Trained on {result.rows} rows in {result.seconds:.1f}s: {heads}")
+    if result.taxonomy_source == "data":
+        console.print(
+            "Labels taken from the data (no --taxonomy given and they are not the default list)."
+        )
+    for name, block in result.metrics.items():
+        parts = ", ".join(f"{k} {v:.3f}" for k, v in block.get("summary", {}).items())
+        console.print(f"{name.replace('_', ' ')}: {parts}")
+    console.print(f"Model written to {result.folder}")
+
+
+@app.command()
+def tag(
+    input: Annotated[Path, typer.Argument(help="Log to tag (.csv, .xlsx, .jsonl).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output file; format from its extension.")
+    ],
+    model: ModelOption = None,
+    text_column: TextColumn = "text",
+    id_column: IdColumn = None,
+    encoding: EncodingOption = None,
+    sheet: SheetOption = None,
+    safe_csv: Annotated[
+        bool,
+        typer.Option("--safe-csv", help="Prefix cells starting with = + - @ with ' in CSV output."),
+    ] = False,
+) -> None:
+    """Tag every row of a log with suggested kind, themes, category and confidence."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress
+    from rich.progress import TextColumn as Col
+
+    from themes.tagger import TagOptions, tag_file
+
+    with user_errors():
+        loaded = _load(model)
+        options = TagOptions(
+            columns=_columns(text_column, id_column),
+            encoding=encoding,
+            sheet=sheet,
+            safe_csv=safe_csv,
+        )
+        with Progress(
+            Col("tagging"), BarColumn(), MofNCompleteColumn(), console=err_console, transient=True
+        ) as progress:
+            task = progress.add_task("tag", total=None)
+            summary = tag_file(
+                loaded.model,
+                input,
+                out,
+                options,
+                progress=lambda n: progress.advance(task, n),
+            )
+    kinds = ", ".join(
+        f"{count} {kind or 'no kind'}" for kind, count in sorted(summary.kinds.items())
+    )
+    console.print(f"Tagged {summary.rows} rows ({kinds}); {summary.needs_review} need review.")
+    if summary.empty_text:
+        console.print(f"{summary.empty_text} rows had no text (kept, marked needs_review).")
+    console.print(f"Written to {summary.output}")
+
+
+@app.command()
+def suggest(
+    text: Annotated[str | None, typer.Argument(help="The complaint or compliment text.")] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", "-f", help="Read the text from this file ('-' for stdin)."),
+    ] = None,
+    model: ModelOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for other programs.")] = False,
+    top: Annotated[int, typer.Option("--top", help="Words shown per suggestion.")] = 5,
+) -> None:
+    """Suggest kind, category and themes for one text, with the words that drove each."""
+    from themes.errors import InputFileError
+    from themes.explain import explain
+
+    with user_errors():
+        if file is not None:
+            if str(file) == "-":
+                text = sys.stdin.read()
+            elif not file.exists():
+                raise InputFileError(f"file '{file}' not found; check the path")
+            else:
+                raw = file.read_bytes()
+                from themes.io import detect_encoding
+
+                text = raw.decode(detect_encoding(file, raw))
+        if text is None or not text.strip():
+            raise InputFileError("no text given; pass the text in quotes or use --file FILE")
+        loaded = _load(model)
+        explained = explain(loaded.model, text, top=top)
+    if as_json:
+        console.print_json(json.dumps(explained.to_dict()))
+        return
+    _print_explained(explained, loaded)
+
+
+def _print_explained(explained: Any, loaded: LoadedModel) -> None:
+    p = explained.prediction
+    taxonomy = loaded.model.taxonomy
+
+    def words(evidence: list[Any]) -> str:
+        return ", ".join(f"{e.word} ({e.weight:+.2f})" for e in evidence) or "-"
+
+    table = RichTable(title="Suggestion", show_lines=False)
+    table.add_column("", style="bold")
+    table.add_column("suggested")
+    table.add_column("probability", justify="right")
+    table.add_column("because of these words (drop in probability without them)")
+    if p.kind:
+        table.add_row(
+            "kind", taxonomy.name_of(p.kind), f"{p.kind_probability:.2f}", words(explained.kind)
+        )
+    if p.category:
+        table.add_row(
+            "category",
+            taxonomy.name_of(p.category),
+            f"{p.category_probability:.2f}",
+            words(explained.category),
+        )
+    for label in p.themes:
+        table.add_row(
+            "theme",
+            taxonomy.name_of(label),
+            f"{p.theme_probabilities[label]:.2f}",
+            words(explained.themes.get(label, [])),
+        )
+    if not p.themes:
+        table.add_row("theme", "(none above threshold)", "", "")
+    console.print(table)
+    near = sorted(
+        (lab for lab in p.theme_probabilities if lab not in p.themes),
+        key=lambda lab: -p.theme_probabilities[lab],
+    )[:3]
+    if near:
+        console.print(
+            "Next most likely themes: "
+            + ", ".join(f"{taxonomy.name_of(lab)} {p.theme_probabilities[lab]:.2f}" for lab in near)
+        )
+    review = "yes - " + "; ".join(p.review_reasons) if p.needs_review else "no"
+    console.print(f"Confidence {p.confidence:.2f}; needs review: {review}")
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path, typer.Argument(help="Labelled file to measure the model on.")],
+    model: ModelOption = None,
+    text_column: TextColumn = "text",
+    id_column: IdColumn = None,
+    kind_column: KindColumn = "kind",
+    themes_column: ThemesColumn = "themes",
+    category_column: CategoryColumn = "category",
+    encoding: EncodingOption = None,
+    sheet: SheetOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for other programs.")] = False,
+) -> None:
+    """Per-label precision, recall and F1, micro and macro F1, category accuracy and confusion."""
+    from themes.training import evaluate_file
+
+    with user_errors():
+        loaded = _load(model)
+        metrics = evaluate_file(
+            loaded.model,
+            data,
+            columns=_columns(text_column, id_column, kind_column, themes_column, category_column),
+            encoding=encoding,
+            sheet=sheet,
+        )
+    if as_json:
+        console.print_json(json.dumps(metrics))
+        return
+    _print_metrics(metrics, loaded)
+
+
+def _print_metrics(metrics: dict[str, Any], loaded: LoadedModel) -> None:
+    taxonomy = loaded.model.taxonomy
+    console.print(f"Evaluated on {metrics['rows']} rows.")
+    if "themes" in metrics:
+        m = metrics["themes"]
+        table = RichTable(title=f"Themes ({m['rows']} rows)")
+        for name in ("theme", "precision", "recall", "F1", "support"):
+            table.add_column(name, justify="left" if name == "theme" else "right")
+        for label, s in m["per_label"].items():
+            table.add_row(
+                taxonomy.name_of(label),
+                f"{s['precision']:.3f}",
+                f"{s['recall']:.3f}",
+                f"{s['f1']:.3f}",
+                str(s["support"]),
+            )
+        console.print(table)
+        console.print(
+            f"themes: micro-F1 {m['micro_f1']:.3f}, macro-F1 {m['macro_f1']:.3f}, "
+            f"samples-F1 {m['samples_f1']:.3f}"
+        )
+    if "category" in metrics:
+        m = metrics["category"]
+        console.print(
+            f"category: accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f} "
+            f"({m['rows']} rows)"
+        )
+        labels = list(m["confusion"])
+        table = RichTable(title="Category confusion (rows: true, columns: suggested)")
+        table.add_column("true \\ suggested")
+        for label in labels:
+            table.add_column(label, justify="right")
+        for label in labels:
+            table.add_row(label, *[str(m["confusion"][label][b]) for b in labels])
+        console.print(table)
+    if "kind" in metrics:
+        m = metrics["kind"]
+        console.print(f"kind: accuracy {m['accuracy']:.3f} ({m['rows']} rows)")
+
+
+def main() -> None:
+    """Entry point of the `themes` script."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
