@@ -1,0 +1,63 @@
+"""Shared fixtures: a small labelled set drawn from the starter corpus and a model trained on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from themes.model import ModelConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+# Small enough to train in a few seconds, large enough that every label occurs.
+SMALL_ROWS = 400
+FAST = ModelConfig(cv_folds=3, char_ngrams=(3, 4))
+
+
+@pytest.fixture(scope="session")
+def corpus_train() -> pd.DataFrame:
+    return pd.read_csv(DATA / "train.csv", dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="session")
+def small_labelled(tmp_path_factory: pytest.TempPathFactory, corpus_train: pd.DataFrame) -> Path:
+    """A 400-row labelled CSV, the first rows of the starter training split."""
+    path = tmp_path_factory.mktemp("data") / "small.csv"
+    corpus_train.head(SMALL_ROWS).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_model(tmp_path_factory: pytest.TempPathFactory, small_labelled: Path) -> Path:
+    """A model folder trained on the small set (once per test session)."""
+    from themes.training import train_from_file
+
+    out = tmp_path_factory.mktemp("models") / "small"
+    train_from_file(small_labelled, out, config=FAST)
+    return out
+
+
+@pytest.fixture()
+def log_with_blanks(tmp_path: Path) -> Path:
+    """A log whose texts include empty and missing values, to check nothing is lost."""
+    path = tmp_path / "log.csv"
+    frame = pd.DataFrame(
+        {
+            "reference": ["L1", "L2", "L3", "L4", "L5"],
+            "date_received": ["03/04/2023", "", "1 May 2023", "2023-06-01", "45000"],
+            "text": [
+                "Nobody from the duty team rang me back for a week and the CIN meeting was "
+                "cancelled.",
+                "",
+                "Thank you to Ms Farrow for the kind support with the respite application.",
+                "  ",
+                "Contact with my grandson was cancelled again at an hour's notice",
+            ],
+        }
+    )
+    frame.to_csv(path, index=False)
+    return path
