@@ -20,12 +20,14 @@ FAST = ModelConfig(cv_folds=3, char_ngrams=(3, 4))
 
 @pytest.fixture(scope="session")
 def corpus_train() -> pd.DataFrame:
-    return pd.read_csv(DATA / "train.csv", dtype=str, keep_default_na=False)
+    frame = pd.read_csv(DATA / "train.csv", dtype=str, keep_default_na=False)
+    # The file is sorted by reference (kind first); shuffle so any slice mixes kinds.
+    return frame.sample(frac=1.0, random_state=0).reset_index(drop=True)
 
 
 @pytest.fixture(scope="session")
 def small_labelled(tmp_path_factory: pytest.TempPathFactory, corpus_train: pd.DataFrame) -> Path:
-    """A 400-row labelled CSV, the first rows of the starter training split."""
+    """A 400-row labelled CSV drawn from the starter training split."""
     path = tmp_path_factory.mktemp("data") / "small.csv"
     corpus_train.head(SMALL_ROWS).to_csv(path, index=False)
     return path

@@ -43,8 +43,12 @@ class ModelConfig:
     category_c: float = 4.0
     kind_c: float = 4.0
     cv_folds: int = 5
-    # A label whose probability is this close to its threshold is "near" it.
-    review_margin: float = 0.15
+    # A theme whose probability is within this of its threshold is "near" it. Chosen on
+    # the training split so that flagged rows have clearly more errors than the rest.
+    review_margin: float = 0.03
+    # Kind or category probabilities below these need a person's look.
+    category_review_below: float = 0.55
+    kind_review_below: float = 0.6
     # Texts with fewer words than this are too short to judge.
     min_words: int = 4
     # Fewer positives than this: no threshold search, keep 0.5.
@@ -131,6 +135,11 @@ class Featuriser:
         parts = [self.word.fit_transform(normalised)]
         if self.char is not None:
             parts.append(self.char.fit_transform(normalised))
+        # The terms cut by min_df are only kept for introspection; they include words
+        # seen once (names, addresses), so they are dropped before the model is saved.
+        for vectoriser in (self.word, self.char):
+            if vectoriser is not None and hasattr(vectoriser, "stop_words_"):
+                del vectoriser.stop_words_
         return sp.hstack(parts, format="csr")
 
     def transform(self, normalised: Sequence[str]) -> sp.csr_matrix:
@@ -407,7 +416,7 @@ class ThemesModel:
             j = int(np.argmax(row))
             category, category_p = self.category_head.labels[j], float(row[j])
             certainties.append(category_p)
-            if category_p < 0.5:
+            if category_p < cfg.category_review_below:
                 reasons.append("category uncertain")
         themes: list[str] = []
         theme_probs: dict[str, float] = {}
@@ -423,15 +432,14 @@ class ThemesModel:
                 else:
                     certainty = 0.5 + 0.5 * (t - p) / max(1e-9, t)
                 certainties.append(certainty)
-                # Certainty is 0.5 at the threshold and 1 at the extremes.
-                if certainty < 0.5 + cfg.review_margin:
+                if abs(p - t) < cfg.review_margin:
                     near.append(label)
             themes.sort(key=lambda lab: -theme_probs[lab])
             if not themes:
                 reasons.append("no theme above its threshold")
             if near:
                 reasons.append("near threshold: " + ", ".join(near))
-        if kind_p is not None and kind_p < 0.6:
+        if kind_p is not None and kind_p < cfg.kind_review_below:
             reasons.append("kind uncertain")
         if word_count(text) < cfg.min_words:
             reasons.append("text too short to judge")
