@@ -153,15 +153,7 @@ def evaluate_model(model: ThemesModel, data: LabelledData) -> dict[str, Any]:
 
 def predict_for_evaluation(model: ThemesModel, texts: Sequence[str]) -> list[Prediction]:
     """Predictions with a category for every row (even those predicted as compliments)."""
-    probs = model.probabilities(list(texts))
-    predictions = []
-    for i, text in enumerate(texts):
-        pred = model._decide(i, text, probs)
-        if not pred.category and model.category_head is not None:
-            row = probs["category"][i]
-            pred.category = model.category_head.labels[int(np.argmax(row))]
-        predictions.append(pred)
-    return predictions
+    return model.predict(list(texts), always_categorise=True)
 
 
 def summary(metrics: dict[str, Any]) -> dict[str, float]:

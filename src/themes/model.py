@@ -100,6 +100,50 @@ class Prediction:
     review_reasons: list[str]
 
 
+class CharNgrams:
+    """Character n-grams within word boundaries, as scikit-learn's "char_wb", cached per word.
+
+    The same words recur across a log, so each distinct word's n-grams are worked
+    out once; this makes the character features several times faster to compute.
+    """
+
+    def __init__(self, ngram_range: tuple[int, int]) -> None:
+        self.ngram_range = tuple(ngram_range)
+        self._cache: dict[str, list[str]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"ngram_range": self.ngram_range}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.ngram_range = tuple(state["ngram_range"])
+        self._cache = {}
+
+    def _word(self, word: str) -> list[str]:
+        min_n, max_n = self.ngram_range
+        padded = f" {word} "
+        size = len(padded)
+        grams: list[str] = []
+        for n in range(min_n, max_n + 1):
+            if size <= n:
+                # A word shorter than n is counted once, whole (as char_wb does).
+                grams.append(padded)
+                break
+            grams.extend(padded[i : i + n] for i in range(size - n + 1))
+        return grams
+
+    def __call__(self, text: str) -> list[str]:
+        cache = self._cache
+        out: list[str] = []
+        for word in text.split():
+            grams = cache.get(word)
+            if grams is None:
+                grams = self._word(word)
+                if len(cache) < 500_000:
+                    cache[word] = grams
+            out.extend(grams)
+        return out
+
+
 class Featuriser:
     """Word and character TF-IDF over normalised text, stacked side by side."""
 
@@ -119,9 +163,8 @@ class Featuriser:
         )
         self.char = (
             TfidfVectorizer(
-                analyzer="char_wb",
+                analyzer=CharNgrams(config.char_ngrams),
                 lowercase=False,
-                ngram_range=config.char_ngrams,
                 min_df=config.min_df,
                 max_features=config.max_features_char,
                 sublinear_tf=True,
@@ -393,68 +436,98 @@ class ThemesModel:
             out["themes"] = self.theme_head.predict_proba(X)
         return out
 
-    def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        """Suggestions for each text, in order."""
+    def predict(self, texts: Sequence[str], *, always_categorise: bool = False) -> list[Prediction]:
+        """Suggestions for each text, in order.
+
+        ``always_categorise`` gives a category even to records predicted as
+        compliments (used when scoring category accuracy).
+        """
         texts = [t if isinstance(t, str) else "" for t in texts]
         probs = self.probabilities(texts)
-        return [self._decide(i, texts[i], probs) for i in range(len(texts))]
+        return self.decide(texts, probs, always_categorise=always_categorise)
 
-    def _decide(self, i: int, text: str, probs: dict[str, np.ndarray]) -> Prediction:
+    def decide(
+        self, texts: Sequence[str], probs: dict[str, np.ndarray], *, always_categorise: bool = False
+    ) -> list[Prediction]:
+        """Turn probabilities into suggestions, vectorised over the batch."""
         cfg = self.config
-        reasons: list[str] = []
-        certainties: list[float] = []
-        kind, kind_p = "", None
+        n = len(texts)
+        # Certainty of each decision: 1 at the extremes, 0.5 on the decision boundary.
+        certainty = np.ones(n)
+        kinds = [""] * n
+        kind_p: np.ndarray | None = None
         if self.kind_head is not None:
-            row = probs["kind"][i]
-            j = int(np.argmax(row))
-            kind, kind_p = self.kind_head.labels[j], float(row[j])
-            certainties.append(kind_p)
-        category, category_p = "", None
-        categorised = self.kind_head is None or kind in self.taxonomy.categorised_kinds
-        if self.category_head is not None and categorised:
-            row = probs["category"][i]
-            j = int(np.argmax(row))
-            category, category_p = self.category_head.labels[j], float(row[j])
-            certainties.append(category_p)
-            if category_p < cfg.category_review_below:
-                reasons.append("category uncertain")
-        themes: list[str] = []
-        theme_probs: dict[str, float] = {}
+            k_idx = probs["kind"].argmax(axis=1)
+            kind_p = probs["kind"][np.arange(n), k_idx]
+            labels = self.kind_head.labels
+            kinds = [labels[j] for j in k_idx]
+            certainty = np.minimum(certainty, kind_p)
+        categories = [""] * n
+        category_p: np.ndarray | None = None
+        if self.category_head is not None:
+            c_idx = probs["category"].argmax(axis=1)
+            category_p = probs["category"][np.arange(n), c_idx]
+            labels = self.category_head.labels
+            categorised = [
+                always_categorise or self.kind_head is None or k in self.taxonomy.categorised_kinds
+                for k in kinds
+            ]
+            categories = [labels[j] if c else "" for j, c in zip(c_idx, categorised, strict=True)]
+            mask = np.array(categorised)
+            certainty = np.where(mask, np.minimum(certainty, category_p), certainty)
+        theme_p: np.ndarray | None = None
+        chosen: np.ndarray | None = None
+        near: np.ndarray | None = None
         if self.theme_head is not None:
-            row = probs["themes"][i]
-            near = []
-            for j, label in enumerate(self.theme_head.labels):
-                p, t = float(row[j]), float(self.theme_head.thresholds[j])
-                theme_probs[label] = round(p, 4)
-                if p >= t:
-                    themes.append(label)
-                    certainty = 0.5 + 0.5 * (p - t) / max(1e-9, 1 - t)
-                else:
-                    certainty = 0.5 + 0.5 * (t - p) / max(1e-9, t)
-                certainties.append(certainty)
-                if abs(p - t) < cfg.review_margin:
-                    near.append(label)
-            themes.sort(key=lambda lab: -theme_probs[lab])
-            if not themes:
-                reasons.append("no theme above its threshold")
-            if near:
-                reasons.append("near threshold: " + ", ".join(near))
-        if kind_p is not None and kind_p < cfg.kind_review_below:
-            reasons.append("kind uncertain")
-        if word_count(text) < cfg.min_words:
-            reasons.append("text too short to judge")
-        confidence = float(min(certainties)) if certainties else 0.0
-        return Prediction(
-            kind=kind,
-            kind_probability=None if kind_p is None else round(kind_p, 4),
-            category=category,
-            category_probability=None if category_p is None else round(category_p, 4),
-            themes=themes,
-            theme_probabilities=theme_probs,
-            confidence=round(confidence, 4),
-            needs_review=bool(reasons),
-            review_reasons=reasons,
-        )
+            theme_p = probs["themes"]
+            t = self.theme_head.thresholds[None, :]
+            chosen = theme_p >= t
+            above = 0.5 + 0.5 * (theme_p - t) / np.maximum(1e-9, 1 - t)
+            below = 0.5 + 0.5 * (t - theme_p) / np.maximum(1e-9, t)
+            certainty = np.minimum(certainty, np.where(chosen, above, below).min(axis=1))
+            near = np.abs(theme_p - t) < cfg.review_margin
+        predictions = []
+        theme_labels = self.theme_head.labels if self.theme_head is not None else []
+        for i in range(n):
+            reasons: list[str] = []
+            themes: list[str] = []
+            theme_probs: dict[str, float] = {}
+            if theme_p is not None and chosen is not None and near is not None:
+                row = theme_p[i]
+                theme_probs = {
+                    label: round(float(row[j]), 4) for j, label in enumerate(theme_labels)
+                }
+                picked = np.flatnonzero(chosen[i])
+                themes = [theme_labels[j] for j in picked[np.argsort(-row[picked])]]
+                if not themes:
+                    reasons.append("no theme above its threshold")
+                if near[i].any():
+                    names = ", ".join(theme_labels[j] for j in np.flatnonzero(near[i]))
+                    reasons.append("near threshold: " + names)
+            cat_prob = None
+            if categories[i] and category_p is not None:
+                cat_prob = round(float(category_p[i]), 4)
+                if category_p[i] < cfg.category_review_below:
+                    reasons.insert(0, "category uncertain")
+            k_prob = None if kind_p is None else round(float(kind_p[i]), 4)
+            if k_prob is not None and k_prob < cfg.kind_review_below:
+                reasons.append("kind uncertain")
+            if word_count(texts[i]) < cfg.min_words:
+                reasons.append("text too short to judge")
+            predictions.append(
+                Prediction(
+                    kind=kinds[i],
+                    kind_probability=k_prob,
+                    category=categories[i],
+                    category_probability=cat_prob,
+                    themes=themes,
+                    theme_probabilities=theme_probs,
+                    confidence=round(float(certainty[i]), 4),
+                    needs_review=bool(reasons),
+                    review_reasons=reasons,
+                )
+            )
+        return predictions
 
     def with_config(self, **changes: Any) -> ThemesModel:
         """An unfitted copy with some configuration changed (for experiments)."""

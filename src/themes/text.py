@@ -98,6 +98,7 @@ class TextProcessor:
         self.config = config or TextConfig()
 
     def __getstate__(self) -> dict[str, Any]:
+        # Neither the spaCy pipeline nor the token cache is saved with a model.
         return {"config": self.config}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -117,6 +118,8 @@ class TextProcessor:
         text = token.text
         if token.is_space:
             return []
+        if token.is_punct:
+            return [text]
         if self.config.mask_contacts:
             if token.like_email:
                 return ["__email__"]
@@ -131,20 +134,33 @@ class TextProcessor:
                 return expansion.split()
         return [word]
 
+    @cached_property
+    def _cache(self) -> dict[str, tuple[bool, list[str]]]:
+        # A token's words depend only on its text, so each distinct token is worked
+        # out once: most of a log's tokens are common words seen thousands of times.
+        return {}
+
     def _doc_words(self, doc: Any) -> list[str]:
+        cache = self._cache
         words: list[str] = []
         negating = False
+        mark = self.config.mark_negation
         for token in doc:
-            if token.is_punct:
+            entry = cache.get(token.text)
+            if entry is None:
+                entry = (bool(token.is_punct), self._token_words(token))
+                if len(cache) < 500_000:
+                    cache[token.text] = entry
+            is_punct, token_words = entry
+            if is_punct:
                 negating = False
-                words.append(token.text)
+                words.extend(token_words)
                 continue
-            for word in self._token_words(token):
-                if self.config.mark_negation and negating:
-                    words.append("not_" + word)
-                else:
-                    words.append(word)
-            if self.config.mark_negation and token.lower_ in _NEGATORS:
+            if mark and negating:
+                words.extend("not_" + w for w in token_words)
+            else:
+                words.extend(token_words)
+            if mark and token.lower_ in _NEGATORS:
                 negating = True
         return words
 
