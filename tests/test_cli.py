@@ -229,3 +229,28 @@ def test_own_taxonomy_trains(tmp_path):
 
 def test_suggest_without_text(small_model):
     one_line_error(run("suggest", "--model", small_model), "no text given")
+
+
+def test_report_from_tagged_demo_log(tmp_path):
+    """tag the shipped sample, then build the report from its suggestions."""
+    tagged = tmp_path / "tagged.csv"
+    sample = DATA.parent.parent / "data" / "sample_log.csv"
+    assert run("tag", sample, "--out", tagged).exit_code == 0
+    out = tmp_path / "report"
+    result = run("report", tagged, "--out", out, "--year", "2023/24")
+    assert result.exit_code == 0, result.output
+    assert "Labels used" in result.output
+    assert (out / "report.md").exists() and (out / "report.xlsx").exists()
+    table = pd.read_csv(out / "tables" / "category_outcome.csv")
+    total_row = table[table.iloc[:, 0] == "Total"]
+    frame = pd.read_csv(sample, dtype=str, keep_default_na=False)
+    year = frame[(frame["date_received"] >= "2023-04-01") & (frame["kind"] == "complaint")]
+    # Every stage-1 (or blank-stage) complaint of the year is counted once.
+    counted = year[year["stage"].isin(["1", ""])]
+    assert int(total_row["Total"].iloc[0]) == len(counted)
+    assert sorted(p.name for p in (out / "charts").glob("*.png"))
+
+
+def test_report_bad_year_is_one_line(tmp_path):
+    sample = DATA.parent.parent / "data" / "sample_log.csv"
+    one_line_error(run("report", sample, "--out", tmp_path / "r", "--year", "1999/00"), "1999/00")

@@ -150,9 +150,7 @@ def train(
         result = train_from_file(
             data,
             out,
-            columns=_columns(
-                text_column, id_column, kind_column, themes_column, category_column
-            ),
+            columns=_columns(text_column, id_column, kind_column, themes_column, category_column),
             taxonomy_path=taxonomy,
             eval_path=eval_data,
             encoding=encoding,
@@ -373,6 +371,110 @@ def _print_metrics(metrics: dict[str, Any], loaded: LoadedModel) -> None:
     if "kind" in metrics:
         m = metrics["kind"]
         console.print(f"kind: accuracy {m['accuracy']:.3f} ({m['rows']} rows)")
+
+
+def _column_option(name: str, what: str) -> Any:
+    return typer.Option(f"--{name}-column", help=f"Column with {what}.")
+
+
+@app.command()
+def report(
+    log: Annotated[Path, typer.Argument(help="Tagged log: .csv, .xlsx or .jsonl.")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Folder for report.md, report.xlsx, tables/, charts/."),
+    ],
+    year: Annotated[
+        str | None,
+        typer.Option("--year", help="Report year, e.g. 2023/24 (default: the latest in the log)."),
+    ] = None,
+    suppress_below: Annotated[
+        int | None,
+        typer.Option(
+            "--suppress-below",
+            min=2,
+            help="Show counts from 1 to N-1 as <N, and hide what would reveal them (5 is usual).",
+        ),
+    ] = None,
+    trend_years: Annotated[
+        int, typer.Option("--trend-years", min=1, help="Years in the trend tables.")
+    ] = 5,
+    taxonomy: Annotated[
+        Path | None,
+        typer.Option(
+            "--taxonomy", help="Taxonomy YAML for display names (default: the shipped one)."
+        ),
+    ] = None,
+    encoding: EncodingOption = None,
+    sheet: SheetOption = None,
+    reference_column: Annotated[str, _column_option("reference", "the reference")] = "reference",
+    date_received_column: Annotated[
+        str, _column_option("date-received", "the date received")
+    ] = "date_received",
+    date_responded_column: Annotated[
+        str, _column_option("date-responded", "the date responded or closed")
+    ] = "date_responded",
+    kind_column: KindColumn = "kind",
+    procedure_column: Annotated[
+        str, _column_option("procedure", "statutory/corporate")
+    ] = "procedure",
+    stage_column: Annotated[
+        str, _column_option("stage", 'the stage; "" when the log has one row per complaint')
+    ] = "stage",
+    team_column: Annotated[str, _column_option("team", "the team or service")] = "team",
+    complainant_column: Annotated[
+        str, _column_option("complainant", "who complained or gave the compliment")
+    ] = "complainant",
+    method_column: Annotated[str, _column_option("method", "how it was received")] = "method",
+    themes_column: ThemesColumn = "themes",
+    category_column: CategoryColumn = "category",
+    outcome_column: Annotated[str, _column_option("outcome", "the outcome")] = "outcome",
+) -> None:
+    """Build the annual report's tables and charts from a tagged or hand-labelled log."""
+    with user_errors():
+        from themes.report import ReportColumns, ReportOptions, report_from_file
+        from themes.taxonomy import load_taxonomy
+
+        columns = ReportColumns(
+            reference=reference_column,
+            date_received=date_received_column,
+            date_responded=date_responded_column,
+            kind=kind_column,
+            procedure=procedure_column,
+            stage=stage_column,
+            team=team_column,
+            complainant=complainant_column,
+            method=method_column,
+            themes=themes_column,
+            category=category_column,
+            outcome=outcome_column,
+        )
+        options = ReportOptions(
+            year=year,
+            suppress_below=suppress_below,
+            trend_years=trend_years,
+            columns=columns,
+            taxonomy=load_taxonomy(taxonomy) if taxonomy is not None else None,
+        )
+        result, written = report_from_file(log, out, options, encoding=encoding, sheet=sheet)
+    charts = sum(1 for path in written if path.suffix == ".png")
+    console.print(
+        f"Report {result.year} (trends {result.period}): {len(result.tables)} tables and "
+        f"{charts} charts written to {out}/ (report.md, report.xlsx, tables/, charts/)",
+        highlight=False,
+    )
+    if result.suppress_below:
+        console.print(f"Counts below {result.suppress_below} are suppressed.", highlight=False)
+    sources = RichTable(title="Labels used", title_justify="left")
+    for heading in ("label", "officer", "suggested", "blank"):
+        sources.add_column(heading, justify="left" if heading == "label" else "right")
+    for name, counts in result.label_sources.items():
+        sources.add_row(name, str(counts.officer), str(counts.suggested), str(counts.missing))
+    console.print(sources)
+    for problem, rows in result.date_problems.items():
+        console.print(f"[yellow]{problem}:[/yellow] {rows} rows (see report.md)", highlight=False)
+    for name, reason in result.skipped.items():
+        console.print(f"[yellow]skipped[/yellow] {name}: {reason}", highlight=False)
 
 
 def main() -> None:

@@ -49,7 +49,7 @@ def nearest(value: str, choices: Iterable[str]) -> str | None:
     """The closest choice to ``value`` by spelling, or None when nothing is close."""
     options = list(choices)
     lowered = {c.lower(): c for c in options}
-    match = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.5)
+    match = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
     return lowered[match[0]] if match else None
 
 
