@@ -18,8 +18,10 @@ demo: $(STAMP)
 	@mkdir -p out
 	$(BIN)/themes tag data/sample_log.csv --out out/sample_tagged.csv
 	$(BIN)/themes tag data/sample_log.csv --out out/sample_tagged.xlsx
+	$(BIN)/themes report out/sample_tagged.csv --out out/report
 	@echo ""
 	@echo "Tagged sample written to out/sample_tagged.csv and out/sample_tagged.xlsx"
+	@echo "Annual report tables and charts written to out/report/ (report.md, report.xlsx, tables/, charts/)"
 	@echo "Try: $(BIN)/themes suggest \"No call back from the SW for two weeks and the CIN meeting was cancelled again\""
 
 test: $(STAMP)

@@ -43,8 +43,9 @@ class ModelConfig:
     category_c: float = 4.0
     kind_c: float = 4.0
     cv_folds: int = 5
-    # A theme whose probability is within this of its threshold is "near" it. Chosen on
-    # the training split so that flagged rows have clearly more errors than the rest.
+    # A theme whose probability is within this of its threshold is "near" it. Set so
+    # that flagged rows carry clearly more errors than unflagged ones while leaving
+    # most rows unflagged (measured in the default model's closing note).
     review_margin: float = 0.03
     # Kind or category probabilities below these need a person's look.
     category_review_below: float = 0.55
