@@ -185,6 +185,30 @@ def tag(
         bool,
         typer.Option("--safe-csv", help="Prefix cells starting with = + - @ with ' in CSV output."),
     ] = False,
+    prefill: Annotated[
+        bool,
+        typer.Option(
+            "--prefill/--no-prefill",
+            help="Copy suggestions into empty kind/themes/category cells and add a 'reviewed' "
+            "column, making a review file (default); --no-prefill leaves input columns as "
+            "they are.",
+        ),
+    ] = True,
+    redact: Annotated[
+        bool,
+        typer.Option(
+            "--redact",
+            help="Replace personal data in the output's text column with [NAME], [PHONE]... "
+            "placeholders (suggestions still come from the original text).",
+        ),
+    ] = False,
+    spacy_model: Annotated[
+        str | None,
+        typer.Option(
+            "--spacy-model",
+            help="With --redact: spaCy pipeline whose PERSON entities are redacted too.",
+        ),
+    ] = None,
 ) -> None:
     """Tag every row of a log with suggested kind, themes, category and confidence."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress
@@ -193,12 +217,17 @@ def tag(
     from themes.tagger import TagOptions, tag_file
 
     with user_errors():
+        from themes.redact import Redactor
+
+        redactor = Redactor(spacy_model=spacy_model) if redact or spacy_model else None
         loaded = _load(model)
         options = TagOptions(
             columns=_columns(text_column, id_column),
             encoding=encoding,
             sheet=sheet,
             safe_csv=safe_csv,
+            prefill=prefill,
+            redactor=redactor,
         )
         with Progress(
             Col("tagging"), BarColumn(), MofNCompleteColumn(), console=err_console, transient=True
@@ -217,6 +246,83 @@ def tag(
     console.print(f"Tagged {summary.rows} rows ({kinds}); {summary.needs_review} need review.")
     if summary.empty_text:
         console.print(f"{summary.empty_text} rows had no text (kept, marked needs_review).")
+    if summary.redacted:
+        counts = ", ".join(f"{n} {kind}" for kind, n in summary.redacted.items())
+        console.print(f"Redacted {sum(summary.redacted.values())} personal details ({counts}).")
+    if prefill:
+        console.print(
+            f"Pre-filled {summary.prefilled} empty kind/themes/category cells; mark checked rows "
+            "'yes' in the reviewed column, then run 'themes retrain' on the file."
+        )
+    console.print(f"Written to {summary.output}")
+
+
+@app.command()
+def redact(
+    input: Annotated[Path, typer.Argument(help="Log to redact (.csv, .xlsx, .jsonl).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output file; format from its extension.")
+    ],
+    text_column: TextColumn = "text",
+    encoding: EncodingOption = None,
+    sheet: SheetOption = None,
+    safe_csv: Annotated[
+        bool,
+        typer.Option("--safe-csv", help="Prefix cells starting with = + - @ with ' in CSV output."),
+    ] = False,
+    also_column: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--also-column",
+            help="Another free-text column to redact, e.g. learning or actions (repeatable).",
+        ),
+    ] = None,
+    spacy_model: Annotated[
+        str | None,
+        typer.Option(
+            "--spacy-model",
+            help="Installed spaCy pipeline (e.g. en_core_web_sm) whose PERSON entities are "
+            "redacted too (default: built-in rules only).",
+        ),
+    ] = None,
+) -> None:
+    """Replace personal data in the text column with [NAME], [PHONE], [ADDRESS]... placeholders.
+
+    Same rows, same columns, same order; every other cell is written unchanged.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress
+    from rich.progress import TextColumn as Col
+
+    from themes.redact import Redactor, redact_file
+
+    with user_errors():
+        redactor = Redactor(spacy_model=spacy_model)
+        with Progress(
+            Col("redacting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err_console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("redact", total=None)
+            summary = redact_file(
+                input,
+                out,
+                text_column,
+                encoding=encoding,
+                sheet=sheet,
+                safe_csv=safe_csv,
+                progress=lambda n: progress.advance(task, n),
+                redactor=redactor,
+                extra_columns=also_column or (),
+            )
+    counts = ", ".join(f"{count} {kind}" for kind, count in summary.counts.items()) or "nothing"
+    console.print(
+        f"Redacted {summary.total} personal details in {summary.rows_changed} of "
+        f"{summary.rows} rows ({counts})."
+    )
+    if summary.empty_text:
+        console.print(f"{summary.empty_text} rows had no text (kept as they were).")
     console.print(f"Written to {summary.output}")
 
 
@@ -475,6 +581,241 @@ def report(
         console.print(f"[yellow]{problem}:[/yellow] {rows} rows (see report.md)", highlight=False)
     for name, reason in result.skipped.items():
         console.print(f"[yellow]skipped[/yellow] {name}: {reason}", highlight=False)
+
+
+RegistryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--registry", help="Folder of model versions (default: ./models or the shipped one)."
+    ),
+]
+
+
+@app.command()
+def retrain(
+    files: Annotated[
+        list[Path], typer.Argument(help="Review files: tagged logs with officers' corrections.")
+    ],
+    all_labelled: Annotated[
+        bool,
+        typer.Option(
+            "--all-labelled", help="Learn from every labelled row, not only reviewed ones."
+        ),
+    ] = False,
+    registry: RegistryOption = None,
+    model: Annotated[
+        Path | None,
+        typer.Option("--model", "-m", help="Start from this model instead of the active one."),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Make the new version active even if the gate refuses it."),
+    ] = False,
+    weight: Annotated[
+        float,
+        typer.Option("--weight", min=1.0, help="How many starter rows one correction counts as."),
+    ] = 4.0,
+    text_column: TextColumn = "text",
+    id_column: IdColumn = None,
+    kind_column: KindColumn = "kind",
+    themes_column: ThemesColumn = "themes",
+    category_column: CategoryColumn = "category",
+    reviewed_column: Annotated[
+        str,
+        typer.Option("--reviewed-column", help="Column marking checked rows (yes, y, x, true, 1)."),
+    ] = "reviewed",
+    encoding: EncodingOption = None,
+    sheet: SheetOption = None,
+) -> None:
+    """Learn from officers' corrections; the new version is used only if it is not worse."""
+    from themes.registry import Registry
+    from themes.retrain import RetrainOptions
+    from themes.retrain import retrain as run_retrain
+
+    with user_errors():
+        options = RetrainOptions(
+            columns=_columns(text_column, id_column, kind_column, themes_column, category_column),
+            reviewed_column=reviewed_column,
+            all_labelled=all_labelled,
+            correction_weight=weight,
+            force=force,
+            encoding=encoding,
+            sheet=sheet,
+        )
+        with err_console.status("retraining...") as status:
+            result = run_retrain(
+                files,
+                Registry(registry),
+                options,
+                base_model=model,
+                progress=lambda message: status.update(f"retraining: {message}"),
+            )
+    gate = result.gate
+    table = RichTable(
+        title=f"{result.parent} (active) vs {result.version.name} (new) "
+        f"on {gate.rows} held-out rows"
+    )
+    for name in ("measure", result.parent, result.version.name, "change"):
+        table.add_column(name, justify="left" if name == "measure" else "right")
+    for row in gate.table:
+
+        def fmt(value: Any) -> str:
+            return "-" if value is None else f"{value:.3f}"
+
+        table.add_row(row["measure"], fmt(row["active"]), fmt(row["new"]), fmt(row["change"]))
+    console.print(table)
+    console.print(
+        f"Learnt from {result.corrections} corrections ({result.corrections_held_out} kept out to "
+        f"judge); trained on {result.training_rows} rows."
+    )
+    console.print(
+        f"{result.changed_rows} of {result.review_rows} rows in the review file(s) are now "
+        "tagged differently."
+    )
+    if result.activated and gate.passed:
+        console.print(f"Version {result.version.name} passed the gate and is now active.")
+    elif result.activated:
+        console.print(
+            f"Version {result.version.name} is active (--force) although the gate refused it: "
+            + "; ".join(gate.reasons)
+        )
+    else:
+        console.print(
+            f"Version {result.version.name} was saved but NOT made active: "
+            + "; ".join(gate.reasons)
+            + f". Use 'themes models use {result.version.name}' or --force to use it anyway."
+        )
+
+
+@app.command("review-queue")
+def review_queue(
+    input: Annotated[Path, typer.Argument(help="Tagged log (review file).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Queue file; format from its extension.")
+    ],
+    model: ModelOption = None,
+    text_column: TextColumn = "text",
+    themes_column: ThemesColumn = "themes",
+    category_column: CategoryColumn = "category",
+    reviewed_column: Annotated[
+        str, typer.Option("--reviewed-column", help="Column marking checked rows.")
+    ] = "reviewed",
+    encoding: EncodingOption = None,
+    sheet: SheetOption = None,
+    safe_csv: Annotated[
+        bool, typer.Option("--safe-csv", help="Neutralise formulas in CSV output.")
+    ] = False,
+) -> None:
+    """Rank the rows worth an officer's time: unsure ones first, then likely labelling mistakes."""
+    from themes.review import QueueOptions, queue_file
+
+    with user_errors():
+        loaded = _load(model)
+        options = QueueOptions(
+            columns=_columns(text_column, None, "kind", themes_column, category_column),
+            reviewed_column=reviewed_column,
+            encoding=encoding,
+            sheet=sheet,
+            safe_csv=safe_csv,
+        )
+        summary = queue_file(loaded.model, input, out, options)
+    console.print(
+        f"{summary.unsure + summary.contradicted} of {summary.rows} rows queued: "
+        f"{summary.unsure} the model is unsure about, then {summary.contradicted} whose labels it "
+        f"contradicts. Written to {summary.output}"
+    )
+
+
+models_app = typer.Typer(help="List, inspect and switch model versions.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("list")
+def models_list(
+    registry: RegistryOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for other programs.")] = False,
+) -> None:
+    """Every version, oldest first, with its metrics; * marks the active one."""
+    from themes.registry import Registry
+
+    with user_errors():
+        reg = Registry(registry)
+        versions = [v.summary() for v in reg.versions()]
+    if as_json:
+        console.print_json(json.dumps(versions))
+        return
+    table = RichTable(title=f"Model versions in {reg.root}")
+    for name in (
+        "",
+        "version",
+        "created",
+        "parent",
+        "rows",
+        "corrections",
+        "themes macro-F1",
+        "category acc",
+        "gate",
+    ):
+        table.add_column(name)
+    for v in versions:
+        m = v["metrics"]
+        table.add_row(
+            "*" if v["active"] else "",
+            v["version"],
+            str(v["created"]),
+            str(v["parent"] or "-"),
+            str(v["training_rows"]),
+            str(v["corrections"]),
+            f"{m.get('themes_macro_f1', float('nan')):.3f}",
+            f"{m.get('category_accuracy', float('nan')):.3f}",
+            {True: "passed", False: "refused", None: "-"}[v["gate"]],
+        )
+    console.print(table)
+
+
+@models_app.command("show")
+def models_show(
+    version: Annotated[str, typer.Argument(help="Version name, e.g. v002 or default.")],
+    registry: RegistryOption = None,
+) -> None:
+    """A version's model card and facts."""
+    from themes.registry import CARD_FILE, Registry
+
+    with user_errors():
+        found = Registry(registry).get(version)
+    console.print_json(json.dumps(found.summary()))
+    card = found.path / CARD_FILE
+    if card.exists():
+        console.print(card.read_text(encoding="utf-8"), markup=False, highlight=False)
+
+
+@models_app.command("use")
+def models_use(
+    version: Annotated[str, typer.Argument(help="Version to make active.")],
+    registry: RegistryOption = None,
+) -> None:
+    """Make a version active (roll back or forward); tag and suggest then use it."""
+    from themes.registry import Registry, load_model
+
+    with user_errors():
+        reg = Registry(registry)
+        load_model(reg.get(version).path)  # refuse a corrupt or tampered version
+        used = reg.use(version)
+    console.print(f"Version {used.name} is now active.")
+
+
+@models_app.command("delete")
+def models_delete(
+    version: Annotated[str, typer.Argument(help="Version to delete.")],
+    registry: RegistryOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Really delete it.")] = False,
+) -> None:
+    """Delete a version folder (needs --force; never the active one)."""
+    from themes.registry import Registry
+
+    with user_errors():
+        Registry(registry).delete(version, force=force)
+    console.print(f"Version {version} deleted.")
 
 
 def main() -> None:

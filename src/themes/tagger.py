@@ -7,9 +7,11 @@ suggestion columns instead of adding a second set.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -25,7 +27,11 @@ SUGGESTION_COLUMNS = (
     "needs_review",
     "review_reason",
 )
+if TYPE_CHECKING:
+    from themes.redact import Redactor
+
 DEFAULT_CHUNK_ROWS = 2000
+REVIEWED_COLUMN = "reviewed"
 
 
 @dataclass
@@ -37,6 +43,11 @@ class TagOptions:
     sheet: str | None = None
     chunk_rows: int = DEFAULT_CHUNK_ROWS
     safe_csv: bool = False
+    # Copy suggestions into empty officer columns (kind, themes, category) and add a
+    # "reviewed" column, so the output is a review file an officer edits in Excel.
+    prefill: bool = True
+    # Replace personal data in the written text column (suggestions use the original).
+    redactor: Redactor | None = None
 
 
 @dataclass
@@ -48,7 +59,35 @@ class TagSummary:
     rows: int = 0
     needs_review: int = 0
     empty_text: int = 0
+    prefilled: int = 0
+    redacted: dict[str, int] = field(default_factory=dict)
     kinds: dict[str, int] = field(default_factory=dict)
+
+
+def officer_columns(columns: Columns) -> list[tuple[str, str]]:
+    """(officer column, suggestion column) pairs that pre-filling copies between."""
+    return [
+        (columns.kind, "suggested_kind"),
+        (columns.themes, "suggested_themes"),
+        (columns.category, "suggested_category"),
+    ]
+
+
+def prefill_frame(frame: pd.DataFrame, columns: Columns) -> tuple[pd.DataFrame, int]:
+    """Copy suggestions into empty officer cells; never overwrite what an officer entered.
+
+    Returns the frame and how many cells were filled.
+    """
+    out = frame
+    filled = 0
+    for officer, suggested in officer_columns(columns):
+        current = out[officer] if officer in out.columns else pd.Series("", index=out.index)
+        empty = current.map(cell_text).str.strip() == ""
+        out[officer] = current.where(~empty, out[suggested]).astype(object)
+        filled += int((empty & (out[suggested].map(cell_text) != "")).sum())
+    if REVIEWED_COLUMN not in out.columns:
+        out[REVIEWED_COLUMN] = ""
+    return out, filled
 
 
 def tag_frame(model: ThemesModel, frame: pd.DataFrame, text_column: str) -> pd.DataFrame:
@@ -90,17 +129,30 @@ def tag_file(
     out = check_output_path(output_path, input_path)
     require_column(table.columns, options.columns.text, "--text-column")
     resolve_id_column(table.columns, options.columns)
-    # Output header: the input header exactly, then any suggestion column not already there.
+    # Output header: the input header exactly, then the officer columns and "reviewed"
+    # when pre-filling and they are missing, then any suggestion column not already there.
     internal = list(table.columns)
     header = list(table.original_columns)
-    for column in SUGGESTION_COLUMNS:
+    added = []
+    if options.prefill:
+        added += [officer for officer, _ in officer_columns(options.columns)]
+        added.append(REVIEWED_COLUMN)
+    for column in [*added, *SUGGESTION_COLUMNS]:
         if column not in internal:
             internal.append(column)
             header.append(column)
     summary = TagSummary(input=Path(input_path), output=out)
+    redacted: Counter[str] = Counter()
     with TableWriter(out, header, safe_csv=options.safe_csv) as writer:
         for chunk in table.chunks(options.chunk_rows):
             tagged = tag_frame(model, chunk, options.columns.text)
+            if options.prefill:
+                tagged, filled = prefill_frame(tagged, options.columns)
+                summary.prefilled += filled
+            if options.redactor is not None:
+                tagged = options.redactor.redact_frame(
+                    tagged, options.columns.text, counts=redacted
+                )
             writer.write(tagged[internal])
             summary.rows += len(tagged)
             summary.needs_review += int(tagged["needs_review"].sum())
@@ -111,4 +163,5 @@ def tag_file(
                 summary.kinds[str(kind)] = summary.kinds.get(str(kind), 0) + int(count)
             if progress is not None:
                 progress(len(tagged))
+    summary.redacted = dict(redacted)
     return summary

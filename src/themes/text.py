@@ -61,6 +61,12 @@ ABBREVIATIONS: dict[str, str] = {
     "info": "information",
 }
 
+# Redaction placeholders ([NAME], [PHONE]...) become single tokens the vocabulary
+# does not otherwise contain, so that redacted text reads like the original to the
+# model: "[NAME]" would otherwise add the words "name" and "address".
+_PLACEHOLDER_RE = re.compile(
+    r"\[(NAME|PHONE|EMAIL|ADDRESS|POSTCODE|DATE_OF_BIRTH|NHS_NUMBER|NI_NUMBER|CASE_REF)\]"
+)
 _NEGATORS = {
     "not",
     "no",
@@ -167,7 +173,7 @@ class TextProcessor:
     def normalise_many(self, texts: Iterable[str], batch_size: int = 1000) -> list[str]:
         """Normalised text for each input: tokens joined by single spaces."""
         limit = self.config.max_chars
-        prepared = (t[:limit] if len(t) > limit else t for t in texts)
+        prepared = (_placeholders(t[:limit] if len(t) > limit else t) for t in texts)
         return [
             " ".join(self._doc_words(doc))
             for doc in self.nlp.tokenizer.pipe(prepared, batch_size=batch_size)
@@ -188,6 +194,12 @@ class TextProcessor:
         for sent in doc.sents:
             if sent.text.strip():
                 yield sent.text, sent.start_char, sent.end_char
+
+
+def _placeholders(text: str) -> str:
+    if "[" not in text:
+        return text
+    return _PLACEHOLDER_RE.sub(lambda m: " xx" + m.group(1).lower().replace("_", "") + "xx ", text)
 
 
 def word_count(text: str) -> int:
