@@ -72,9 +72,18 @@ class LoadedModel:
 
 
 def save_model(
-    model: ThemesModel, folder: str | Path, meta_extra: dict[str, Any], *, force: bool = False
+    model: ThemesModel,
+    folder: str | Path,
+    meta_extra: dict[str, Any],
+    *,
+    force: bool = False,
+    extra_files: dict[str, bytes] | None = None,
 ) -> Path:
-    """Write a model folder atomically (a temporary folder renamed into place)."""
+    """Write a model folder atomically (a temporary folder renamed into place).
+
+    ``extra_files`` (e.g. the training data a retrained version learnt from) are
+    written beside the pipeline and their checksums recorded in meta.json.
+    """
     import joblib
 
     target = Path(folder)
@@ -92,6 +101,10 @@ def save_model(
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         joblib.dump(model, staging / PIPELINE_FILE, compress=3)
+        checksums = {PIPELINE_FILE: sha256_file(staging / PIPELINE_FILE)}
+        for name, content in (extra_files or {}).items():
+            (staging / name).write_bytes(content)
+            checksums[name] = sha256_file(staging / name)
         meta: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "created": datetime.now(UTC).replace(microsecond=0).isoformat(),
@@ -109,7 +122,7 @@ def save_model(
             "thresholds": model.thresholds,
             "config": model.config.to_dict(),
             **meta_extra,
-            "files": {PIPELINE_FILE: sha256_file(staging / PIPELINE_FILE)},
+            "files": checksums,
         }
         (staging / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         (staging / TAXONOMY_FILE).write_text(
@@ -214,15 +227,140 @@ def repository_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
+ACTIVE_FILE = "ACTIVE"
+DEFAULT_VERSION = "default"
+TRAINING_DATA_FILE = "training_data.csv"
+
+
+def registry_root() -> Path:
+    """The folder of model versions: $THEMES_REGISTRY, else ./models, else the checkout's."""
+    env = os.environ.get("THEMES_REGISTRY")
+    if env:
+        return Path(env)
+    local = Path.cwd() / "models"
+    if local.is_dir() and any((p / META_FILE).exists() for p in local.iterdir() if p.is_dir()):
+        return local
+    return repository_root() / "models"
+
+
+@dataclass
+class Version:
+    """One model version in a registry folder."""
+
+    name: str
+    path: Path
+    meta: dict[str, Any]
+    active: bool
+
+    def summary(self) -> dict[str, Any]:
+        """The facts `themes models list --json` gives for a version."""
+        training = self.meta.get("training", {})
+        metrics = self.meta.get("metrics", {})
+        held = metrics.get("held_out", {}).get("summary", {})
+        cv = metrics.get("cross_validated", {}).get("summary", {})
+        return {
+            "version": self.name,
+            "created": self.meta.get("created"),
+            "active": self.active,
+            "parent": self.meta.get("retrain", {}).get("parent"),
+            "training_rows": training.get("rows"),
+            "corrections": self.meta.get("retrain", {}).get("corrections_used", 0),
+            "held_out_rows": metrics.get("held_out", {}).get("rows"),
+            "metrics": held or cv,
+            "metrics_kind": "held_out" if held else "cross_validated",
+            "gate": self.meta.get("retrain", {}).get("gate", {}).get("passed"),
+        }
+
+
+class Registry:
+    """A folder of model versions with an "active" pointer (the file ACTIVE).
+
+    With no pointer the version named "default" is active. Nothing is deleted
+    unless asked with force.
+    """
+
+    def __init__(self, root: str | Path | None = None) -> None:
+        self.root = Path(root) if root is not None else registry_root()
+
+    def versions(self) -> list[Version]:
+        """All versions, oldest first."""
+        if not self.root.is_dir():
+            return []
+        active = self.active_name()
+        found = []
+        for path in sorted(self.root.iterdir()):
+            if path.is_dir() and not path.name.startswith(".") and (path / META_FILE).exists():
+                try:
+                    meta = read_meta(path)
+                except ModelError:
+                    continue
+                found.append(Version(path.name, path, meta, path.name == active))
+        found.sort(key=lambda v: (v.name != DEFAULT_VERSION, v.meta.get("created") or "", v.name))
+        return found
+
+    def active_name(self) -> str | None:
+        """The active version's name, or None when the registry has no model."""
+        pointer = self.root / ACTIVE_FILE
+        if pointer.exists():
+            name = pointer.read_text(encoding="utf-8").strip()
+            if name and (self.root / name / META_FILE).exists():
+                return name
+        if (self.root / DEFAULT_VERSION / META_FILE).exists():
+            return DEFAULT_VERSION
+        return None
+
+    def active_path(self) -> Path:
+        """Folder of the active version."""
+        name = self.active_name()
+        if name is None:
+            raise ModelError(
+                f"no model in '{self.root}'; pass --model FOLDER, or build the default with "
+                "'make model'"
+            )
+        return self.root / name
+
+    def get(self, name: str) -> Version:
+        """A version by name, with a clear error listing the versions there are."""
+        for version in self.versions():
+            if version.name == name:
+                return version
+        names = ", ".join(v.name for v in self.versions()) or "(none)"
+        raise ModelError(f"no version '{name}' in '{self.root}'; versions are: {names}")
+
+    def use(self, name: str) -> Version:
+        """Make a version active (written atomically)."""
+        version = self.get(name)
+        tmp = self.root / f".{ACTIVE_FILE}.tmp"
+        tmp.write_text(name + "\n", encoding="utf-8")
+        os.replace(tmp, self.root / ACTIVE_FILE)
+        return Version(version.name, version.path, version.meta, True)
+
+    def next_name(self) -> str:
+        """The next free version name: v001, v002, ..."""
+        numbers = [
+            int(v.name[1:]) for v in self.versions() if v.name[:1] == "v" and v.name[1:].isdigit()
+        ]
+        return f"v{(max(numbers) if numbers else 0) + 1:03d}"
+
+    def delete(self, name: str, *, force: bool = False) -> None:
+        """Delete a version folder; refuses without force, and refuses the active one."""
+        version = self.get(name)
+        if version.active:
+            raise ModelError(f"'{name}' is the active version; make another active first")
+        if not force:
+            raise ModelError(f"deleting '{name}' needs --force; nothing was deleted")
+        shutil.rmtree(version.path)
+
+
 def default_model_dir() -> Path:
-    """The model used when --model is not given: $THEMES_MODEL, else models/default."""
+    """The model used when --model is not given: $THEMES_MODEL, else the registry's active one."""
     env = os.environ.get("THEMES_MODEL")
     if env:
         return Path(env)
-    candidates = [Path.cwd() / "models" / "default", repository_root() / "models" / "default"]
-    for candidate in candidates:
-        if (candidate / META_FILE).exists():
-            return candidate
+    for root in (registry_root(), repository_root() / "models"):
+        registry = Registry(root)
+        if registry.active_name() is not None:
+            return registry.active_path()
     raise ModelError(
         "no default model found (looked for models/default); pass --model FOLDER, set "
         "THEMES_MODEL, or build it with 'make model'"

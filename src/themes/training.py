@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import io
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from themes.dataset import Columns, PreparedData, check_taxonomy_matches, prepare_labelled
+import pandas as pd
+
+from themes.dataset import (
+    Columns,
+    PreparedData,
+    check_taxonomy_matches,
+    prepare_labelled,
+    resolve_id_column,
+)
 from themes.errors import TrainingError
 from themes.evaluate import evaluate_model, oof_metrics, summary
-from themes.io import read_table
+from themes.io import cell_text, read_table
 from themes.model import ModelConfig, ProgressCallback, ThemesModel, suppress_sklearn_warnings
-from themes.registry import save_model, sha256_file
+from themes.registry import TRAINING_DATA_FILE, save_model, sha256_file
 from themes.taxonomy import Taxonomy, load_taxonomy
 
 MIN_ROWS = 10
@@ -38,6 +47,28 @@ def _read_labelled(
     return prepare_labelled(frame, columns, taxonomy)
 
 
+def training_data_csv(prepared: PreparedData, references: list[str]) -> bytes:
+    """The labelled rows a model learnt from, kept in its folder so it can be retrained.
+
+    Columns: reference, text, kind, themes, category, weight (1 for every row).
+    """
+    data = prepared.data
+    n = len(data)
+    frame = pd.DataFrame(
+        {
+            "reference": references,
+            "text": data.texts,
+            "kind": [k or "" for k in (data.kinds or [None] * n)],
+            "themes": [";".join(t or []) for t in (data.themes or [None] * n)],
+            "category": [c or "" for c in (data.categories or [None] * n)],
+            "weight": 1.0,
+        }
+    )
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    return buffer.getvalue().encode("utf-8")
+
+
 def train_from_file(
     data_path: str | Path,
     out: str | Path,
@@ -60,7 +91,10 @@ def train_from_file(
     columns = columns or Columns()
     data_path = Path(data_path)
     taxonomy = load_taxonomy(taxonomy_path) if taxonomy_path else None
-    prepared = _read_labelled(data_path, columns, taxonomy, encoding, sheet)
+    frame = read_table(data_path, encoding=encoding, sheet=sheet)
+    prepared = prepare_labelled(frame, columns, taxonomy)
+    id_column = resolve_id_column([str(c) for c in frame.columns], columns)
+    frame_ids = [cell_text(v) for v in frame[id_column]] if id_column else [""] * len(frame)
     if len(prepared.data) < MIN_ROWS:
         raise TrainingError(
             f"'{data_path.name}' has {len(prepared.data)} rows; at least {MIN_ROWS} labelled "
@@ -97,7 +131,13 @@ def train_from_file(
         },
         "metrics": metrics,
     }
-    folder = save_model(model, out, meta_extra, force=force)
+    folder = save_model(
+        model,
+        out,
+        meta_extra,
+        force=force,
+        extra_files={TRAINING_DATA_FILE: training_data_csv(prepared, frame_ids)},
+    )
     return TrainResult(
         model=model,
         folder=folder,

@@ -1,0 +1,474 @@
+"""Learning from officers' corrections, safely: merge, retrain, gate, version.
+
+The review file is a tagged log an officer has edited: the officer columns
+(kind, themes, category) hold their labels and "reviewed" marks the rows they
+checked. Retraining merges those corrections into the active model's own
+training data (the starter corpus, then any earlier corrections), weighting them
+so that a few hundred move the model toward the council's practice. A fixed
+fifth of the corrections (chosen by a hash of the record, so it never changes)
+is kept out of training; the new and the active model are compared on it plus
+the starter test set, and the new version becomes active only if it is not
+worse (the gate).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from themes.dataset import Columns, prepare_labelled, require_column, resolve_id_column
+from themes.errors import LabelError, ModelError, TrainingError
+from themes.evaluate import evaluate_predictions, oof_metrics, summary
+from themes.io import cell_text, read_table
+from themes.model import LabelledData, ThemesModel, suppress_sklearn_warnings
+from themes.registry import (
+    TRAINING_DATA_FILE,
+    LoadedModel,
+    Registry,
+    Version,
+    load_model,
+    repository_root,
+    save_model,
+    sha256_file,
+)
+
+REVIEWED_VALUES = {"yes", "y", "x", "true", "1", "reviewed", "done", "\u2713"}
+HELD_OUT_FILE = "held_out_corrections.csv"
+# Columns kept for training data: the record's identity, text, labels and weight.
+DATA_COLUMNS = ["reference", "text", "kind", "themes", "category", "weight"]
+
+
+@dataclass(frozen=True)
+class RetrainOptions:
+    """How corrections are read, weighted and judged."""
+
+    columns: Columns = field(default_factory=Columns)
+    reviewed_column: str = "reviewed"
+    all_labelled: bool = False
+    # Each correction counts as this many starter rows.
+    correction_weight: float = 4.0
+    # Share of corrections kept out of training for the gate (fixed by record hash).
+    held_out_percent: int = 20
+    max_macro_f1_drop: float = 0.01
+    max_recall_drop: float = 0.10
+    force: bool = False
+    encoding: str | None = None
+    sheet: str | None = None
+
+
+@dataclass
+class GateResult:
+    """The comparison of the new and the active model on the same held-out rows."""
+
+    passed: bool
+    reasons: list[str]
+    rows: int
+    old: dict[str, Any]
+    new: dict[str, Any]
+    table: list[dict[str, Any]]
+
+
+@dataclass
+class RetrainResult:
+    """What a retrain did."""
+
+    version: Version
+    parent: str
+    activated: bool
+    gate: GateResult
+    corrections: int
+    corrections_held_out: int
+    training_rows: int
+    review_rows: int
+    changed_rows: int
+
+
+def is_reviewed(value: Any) -> bool:
+    """True for the marks officers use: yes, y, x, true, 1 (any case)."""
+    return cell_text(value).strip().lower() in REVIEWED_VALUES
+
+
+def record_key(reference: str, text: str) -> str:
+    """Identity of a record: its reference when it has one, else its normalised text."""
+    reference = reference.strip()
+    if reference:
+        return "ref:" + reference
+    return "text:" + re.sub(r"\s+", " ", text.strip().lower())
+
+
+def _text_key(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().lower())
+
+
+def is_held_out(reference: str, text: str, percent: int) -> bool:
+    """Whether a correction belongs to the fixed held-out slice (stable across runs)."""
+    digest = hashlib.sha256(record_key(reference, text).encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") % 100 < percent
+
+
+def read_corrections(paths: Sequence[str | Path], options: RetrainOptions) -> pd.DataFrame:
+    """Rows officers reviewed (or every labelled row with all_labelled), in file order.
+
+    Later files and later rows win over earlier ones for the same record.
+    """
+    columns = options.columns
+    frames = []
+    for order, path in enumerate(paths):
+        frame = read_table(path, encoding=options.encoding, sheet=options.sheet)
+        names = [str(c) for c in frame.columns]
+        require_column(names, columns.text, "--text-column")
+        id_column = resolve_id_column(names, columns)
+        label_columns = [c for c in (columns.kind, columns.themes, columns.category) if c in names]
+        if not label_columns:
+            raise LabelError(
+                f"'{Path(path).name}' has none of the label columns '{columns.kind}', "
+                f"'{columns.themes}', '{columns.category}'; it is not a review file "
+                "(tag a log with 'themes tag' to make one)"
+            )
+        if options.all_labelled:
+            keep = pd.Series(False, index=frame.index)
+            for column in label_columns:
+                keep |= frame[column].map(cell_text).str.strip() != ""
+        else:
+            if options.reviewed_column not in names:
+                raise LabelError(
+                    f"'{Path(path).name}' has no '{options.reviewed_column}' column; mark the rows "
+                    "you checked with 'yes' in a 'reviewed' column, or pass --all-labelled to "
+                    "learn from every labelled row"
+                )
+            keep = frame[options.reviewed_column].map(is_reviewed)
+        picked = frame[keep]
+        out = pd.DataFrame(
+            {
+                "reference": picked[id_column].map(cell_text)
+                if id_column
+                else pd.Series("", index=picked.index),
+                "text": picked[columns.text].map(cell_text),
+                "kind": _column(picked, columns.kind).str.lower(),
+                "themes": _column(picked, columns.themes),
+                "category": _column(picked, columns.category),
+            }
+        )
+        out["source"] = Path(path).name
+        out["order"] = order
+        frames.append(out[out["text"].str.strip() != ""])
+    if not frames:
+        return pd.DataFrame(columns=["reference", "text", "kind", "themes", "category"])
+    corrections = pd.concat(frames, ignore_index=True)
+    corrections["key"] = [
+        record_key(r, t) for r, t in zip(corrections["reference"], corrections["text"], strict=True)
+    ]
+    # The latest correction of a record wins.
+    return corrections.drop_duplicates("key", keep="last").reset_index(drop=True)
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name in frame.columns:
+        return frame[name].map(cell_text).str.strip()
+    return pd.Series("", index=frame.index)
+
+
+def base_training_data(loaded: LoadedModel) -> pd.DataFrame:
+    """The data the active model learnt from: its saved copy, or the shipped starter corpus."""
+    folder = loaded.path
+    if (folder / TRAINING_DATA_FILE).exists():
+        frame = pd.read_csv(folder / TRAINING_DATA_FILE, dtype=str, keep_default_na=False)
+        frame["weight"] = frame["weight"].astype(float)
+        return frame
+    training = loaded.meta.get("training", {})
+    candidate = repository_root() / "data" / str(training.get("source", ""))
+    if candidate.is_file() and sha256_file(candidate) == training.get("sha256"):
+        frame = read_table(candidate)
+        columns = Columns(**training.get("columns", {}))
+        out = pd.DataFrame(
+            {
+                "reference": _column(frame, "reference"),
+                "text": frame[columns.text].map(cell_text),
+                "kind": _column(frame, columns.kind).str.lower(),
+                "themes": _column(frame, columns.themes),
+                "category": _column(frame, columns.category),
+            }
+        )
+        out["weight"] = 1.0
+        return out
+    raise ModelError(
+        f"cannot find the data model '{folder.name}' was trained on (no {TRAINING_DATA_FILE} "
+        f"and no data/{training.get('source')} with the recorded checksum); retrain from a "
+        "labelled file with 'themes train' instead"
+    )
+
+
+def starter_test_data(loaded: LoadedModel) -> pd.DataFrame | None:
+    """The starter corpus's test split, when it is the one recorded for this model's lineage."""
+    held = loaded.meta.get("metrics", {}).get("held_out", {})
+    lineage = loaded.meta.get("retrain", {}).get("starter_test_sha256") or held.get("sha256")
+    candidate = repository_root() / "data" / "test.csv"
+    if candidate.is_file() and lineage and sha256_file(candidate) == lineage:
+        return pd.read_csv(candidate, dtype=str, keep_default_na=False)
+    return None
+
+
+def merge(base: pd.DataFrame, corrections: pd.DataFrame, weight: float) -> pd.DataFrame:
+    """Base data with corrected records replaced (matched by reference or text) and added."""
+    refs = {r for r in corrections["reference"] if r.strip()}
+    texts = {_text_key(t) for t in corrections["text"]}
+    replaced = base["reference"].isin(refs) & (base["reference"].str.strip() != "")
+    replaced |= base["text"].map(_text_key).isin(texts)
+    added = corrections[["reference", "text", "kind", "themes", "category"]].copy()
+    added["weight"] = weight
+    return pd.concat([base.loc[~replaced, DATA_COLUMNS], added], ignore_index=True)
+
+
+def labelled_data(frame: pd.DataFrame, model: ThemesModel) -> LabelledData:
+    """LabelledData from our data columns, checked against the model's taxonomy."""
+    prepared = prepare_labelled(
+        frame[["reference", "text", "kind", "themes", "category"]], Columns(), model.taxonomy
+    )
+    data = prepared.data
+    if "weight" in frame.columns:
+        data.weights = frame["weight"].astype(float).tolist()
+    return data
+
+
+def _scores(model: ThemesModel, data: LabelledData) -> dict[str, Any]:
+    predictions = model.predict(data.texts, always_categorise=True)
+    return evaluate_predictions(model, data, predictions)
+
+
+def gate(
+    old: ThemesModel, new: ThemesModel, data: LabelledData, options: RetrainOptions
+) -> GateResult:
+    """Compare two models on the same rows; pass if the new one is not worse."""
+    old_scores, new_scores = _scores(old, data), _scores(new, data)
+    reasons: list[str] = []
+    table: list[dict[str, Any]] = []
+
+    def row(name: str, before: float | None, after: float | None, limit: float | None) -> None:
+        delta = None if before is None or after is None else round(after - before, 4)
+        table.append({"measure": name, "active": before, "new": after, "change": delta})
+        if limit is not None and delta is not None and delta < -limit:
+            reasons.append(f"{name} falls by {-delta:.3f} (more than {limit:.2f})")
+
+    for head in ("themes", "category"):
+        if head in old_scores and head in new_scores:
+            row(
+                f"{head} macro-F1",
+                old_scores[head]["macro_f1"],
+                new_scores[head]["macro_f1"],
+                options.max_macro_f1_drop,
+            )
+    if "themes" in old_scores and "themes" in new_scores:
+        row(
+            "themes micro-F1",
+            old_scores["themes"]["micro_f1"],
+            new_scores["themes"]["micro_f1"],
+            None,
+        )
+    if "category" in old_scores and "category" in new_scores:
+        row(
+            "category accuracy",
+            old_scores["category"]["accuracy"],
+            new_scores["category"]["accuracy"],
+            None,
+        )
+    if "kind" in old_scores and "kind" in new_scores:
+        row("kind accuracy", old_scores["kind"]["accuracy"], new_scores["kind"]["accuracy"], None)
+    if "themes" in old_scores and "themes" in new_scores:
+        for theme, before in old_scores["themes"]["per_label"].items():
+            if before["support"] == 0:
+                continue
+            after = new_scores["themes"]["per_label"][theme]
+            row(f"recall {theme}", before["recall"], after["recall"], options.max_recall_drop)
+    return GateResult(
+        passed=not reasons,
+        reasons=reasons,
+        rows=len(data),
+        old=summary(old_scores),
+        new=summary(new_scores),
+        table=table,
+    )
+
+
+def _changed(old: ThemesModel, new: ThemesModel, texts: list[str]) -> int:
+    before = old.predict(texts)
+    after = new.predict(texts)
+    return sum(
+        (a.kind, a.category, tuple(a.themes)) != (b.kind, b.category, tuple(b.themes))
+        for a, b in zip(before, after, strict=True)
+    )
+
+
+def _review_texts(paths: Sequence[str | Path], options: RetrainOptions) -> list[str]:
+    texts: list[str] = []
+    for path in paths:
+        frame = read_table(path, encoding=options.encoding, sheet=options.sheet)
+        texts += [t for t in frame[options.columns.text].map(cell_text) if t.strip()]
+    return texts
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    return buffer.getvalue().encode("utf-8")
+
+
+def retrain(
+    paths: Sequence[str | Path],
+    registry: Registry,
+    options: RetrainOptions | None = None,
+    *,
+    base_model: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RetrainResult:
+    """Learn from corrections in ``paths`` and save a new version in ``registry``.
+
+    The new version becomes active only if it passes the gate (or ``options.force``).
+    """
+    suppress_sklearn_warnings()
+    options = options or RetrainOptions()
+    say = progress or (lambda _m: None)
+    parent_path = Path(base_model) if base_model is not None else registry.active_path()
+    active = load_model(parent_path)
+    say("reading corrections")
+    corrections = read_corrections(paths, options)
+    if corrections.empty:
+        how = "labelled" if options.all_labelled else "marked reviewed"
+        raise TrainingError(
+            f"no rows {how} with text in {', '.join(Path(p).name for p in paths)}; mark the rows "
+            f"you checked with 'yes' in the '{options.reviewed_column}' column"
+        )
+    # Check labels against the model's taxonomy before any work (nearest id on error).
+    labelled_data(corrections.assign(weight=1.0), active.model)
+    held_mask = np.array(
+        [
+            is_held_out(r, t, options.held_out_percent)
+            for r, t in zip(corrections["reference"], corrections["text"], strict=True)
+        ],
+        dtype=bool,
+    )
+    held = corrections[held_mask]
+    train_corrections = corrections[~held_mask]
+    earlier_held = (
+        pd.read_csv(parent_path / HELD_OUT_FILE, dtype=str, keep_default_na=False)
+        if (parent_path / HELD_OUT_FILE).exists()
+        else pd.DataFrame(columns=["reference", "text", "kind", "themes", "category"])
+    )
+    label_columns = ["reference", "text", "kind", "themes", "category"]
+    all_held = pd.concat([earlier_held[label_columns], held[label_columns]], ignore_index=True)
+    all_held["key"] = [
+        record_key(r, t) for r, t in zip(all_held["reference"], all_held["text"], strict=True)
+    ]
+    all_held = all_held.drop_duplicates("key", keep="last").drop(columns="key")
+
+    say("merging with the active model's training data")
+    base = base_training_data(active)
+    # Held-out records must not be learnt from, even through the base data.
+    merged = merge(base, train_corrections, options.correction_weight)
+    held_keys = {_text_key(t) for t in all_held["text"]}
+    merged = merged[~merged["text"].map(_text_key).isin(held_keys)].reset_index(drop=True)
+    data = labelled_data(merged, active.model)
+
+    say(f"training on {len(merged)} rows ({len(train_corrections)} corrections)")
+    new_model = ThemesModel(active.model.taxonomy, active.model.config)
+    report = new_model.fit(data)
+
+    say("comparing with the active model")
+    starter = starter_test_data(active)
+    eval_frames = [all_held.assign(weight=1.0)]
+    if starter is not None:
+        eval_frames.append(
+            pd.DataFrame(
+                {
+                    "reference": starter["reference"],
+                    "text": starter["text"],
+                    "kind": starter["kind"].str.lower(),
+                    "themes": starter["themes"],
+                    "category": starter["category"],
+                    "weight": 1.0,
+                }
+            )
+        )
+    eval_frame = pd.concat(eval_frames, ignore_index=True)
+    # A record the new model learnt from cannot judge it (a council may correct texts
+    # that are also in the starter test set).
+    learnt = set(merged["text"].map(_text_key))
+    eval_frame = eval_frame[~eval_frame["text"].map(_text_key).isin(learnt)]
+    if eval_frame.empty:
+        raise TrainingError("no held-out rows to compare the models on; add more corrections")
+    eval_data = labelled_data(eval_frame, active.model)
+    result_gate = gate(active.model, new_model, eval_data, options)
+
+    name = registry.next_name()
+    cv = oof_metrics(new_model, report.oof)
+    held_metrics = _scores(new_model, eval_data)
+    training_bytes = _csv_bytes(merged[DATA_COLUMNS])
+    meta_extra = {
+        "training": {
+            "source": TRAINING_DATA_FILE,
+            "sha256": hashlib.sha256(training_bytes).hexdigest(),
+            "rows": len(merged),
+            "rows_per_head": report.rows_per_head,
+            "taxonomy_source": "parent",
+            "columns": Columns().to_dict(),
+        },
+        "metrics": {
+            "cross_validated": {**cv, "rows": report.rows, "summary": summary(cv)},
+            "held_out": {
+                **held_metrics,
+                "source": "held-out corrections + starter test set",
+                "summary": summary(held_metrics),
+            },
+        },
+        "retrain": {
+            "parent": parent_path.name,
+            "files": [Path(p).name for p in paths],
+            "corrections_read": len(corrections),
+            "corrections_used": len(train_corrections),
+            "corrections_held_out": len(all_held),
+            "correction_weight": options.correction_weight,
+            "starter_test_sha256": None
+            if starter is None
+            else sha256_file(repository_root() / "data" / "test.csv"),
+            "gate": {
+                "passed": result_gate.passed,
+                "reasons": result_gate.reasons,
+                "rows": result_gate.rows,
+                "active": result_gate.old,
+                "new": result_gate.new,
+                "forced": options.force and not result_gate.passed,
+            },
+        },
+    }
+    save_model(
+        new_model,
+        registry.root / name,
+        meta_extra,
+        extra_files={
+            TRAINING_DATA_FILE: training_bytes,
+            HELD_OUT_FILE: _csv_bytes(all_held),
+        },
+    )
+    activated = result_gate.passed or options.force
+    version = registry.use(name) if activated else registry.get(name)
+    say("counting changed suggestions")
+    texts = _review_texts(paths, options)
+    changed = _changed(active.model, new_model, texts)
+    return RetrainResult(
+        version=version,
+        parent=parent_path.name,
+        activated=activated,
+        gate=result_gate,
+        corrections=len(train_corrections),
+        corrections_held_out=len(all_held),
+        training_rows=len(merged),
+        review_rows=len(texts),
+        changed_rows=changed,
+    )

@@ -1,0 +1,176 @@
+"""The review queue: which rows of a tagged log deserve an officer's time first.
+
+Two kinds of row come first, each with its reason:
+
+1. rows the model is unsure about (lowest confidence first), unless an officer
+   has already marked them reviewed;
+2. rows whose given labels the model confidently contradicts: likely labelling
+   mistakes, in the spirit of confident learning. A label is contradicted when the
+   model gives another label a probability at least as high as it typically gives
+   rows that truly carry that other label (a per-label threshold learnt from the
+   file itself), and the given label a low one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from themes.dataset import Columns, require_column, split_themes
+from themes.io import Table, TableWriter, cell_text, check_output_path
+from themes.model import ThemesModel
+from themes.retrain import is_reviewed
+
+QUEUE_COLUMNS = ("queue_rank", "queue_reason", "queue_score")
+
+
+@dataclass(frozen=True)
+class QueueOptions:
+    """Options for building a review queue."""
+
+    columns: Columns = field(default_factory=Columns)
+    reviewed_column: str = "reviewed"
+    # A given label is "low" for the model below this probability.
+    contradiction_below: float = 0.2
+    encoding: str | None = None
+    sheet: str | None = None
+    safe_csv: bool = False
+
+
+@dataclass
+class QueueSummary:
+    """Counts only: never any text."""
+
+    rows: int
+    unsure: int
+    contradicted: int
+    output: Path
+
+
+def _category_contradictions(
+    model: ThemesModel, given: list[str], proba: np.ndarray, options: QueueOptions
+) -> dict[int, tuple[float, str]]:
+    head = model.category_head
+    if head is None:
+        return {}
+    labels = head.labels
+    # Per-label confidence thresholds: the mean probability the model gives each
+    # label on rows labelled with it (confident learning's class thresholds).
+    thresholds = np.full(len(labels), 0.5)
+    for j, label in enumerate(labels):
+        rows = [i for i, g in enumerate(given) if g == label]
+        if rows:
+            thresholds[j] = float(proba[rows, j].mean())
+    found: dict[int, tuple[float, str]] = {}
+    for i, label in enumerate(given):
+        if label not in labels:
+            continue
+        mine = proba[i, labels.index(label)]
+        best = int(np.argmax(proba[i]))
+        if (
+            labels[best] != label
+            and proba[i, best] >= thresholds[best]
+            and mine < options.contradiction_below
+        ):
+            found[i] = (
+                float(proba[i, best] - mine),
+                f"filed as {label}, but the model is {proba[i, best]:.0%} sure it is "
+                f"{labels[best]} ({mine:.0%} for {label})",
+            )
+    return found
+
+
+def _theme_contradictions(
+    model: ThemesModel, given: list[list[str] | None], proba: np.ndarray, options: QueueOptions
+) -> dict[int, tuple[float, str]]:
+    head = model.theme_head
+    if head is None:
+        return {}
+    labels = head.labels
+    found: dict[int, tuple[float, str]] = {}
+    for i, themes in enumerate(given):
+        if themes is None:
+            continue
+        notes, score = [], 0.0
+        for j, label in enumerate(labels):
+            p, t = proba[i, j], head.thresholds[j]
+            if label in themes and p < options.contradiction_below * t:
+                notes.append(f"has {label} but the model gives it {p:.0%}")
+                score += t - p
+            elif label not in themes and p >= max(0.9, t + (1 - t) * 0.8):
+                notes.append(f"lacks {label} though the model gives it {p:.0%}")
+                score += p - t
+        if notes:
+            found[i] = (score, "; ".join(notes))
+    return found
+
+
+def build_queue(model: ThemesModel, frame: pd.DataFrame, options: QueueOptions) -> pd.DataFrame:
+    """The rows worth reviewing, ranked, with queue_rank, queue_reason and queue_score."""
+    columns = options.columns
+    require_column([str(c) for c in frame.columns], columns.text, "--text-column")
+    texts = [cell_text(v) for v in frame[columns.text]]
+    probs = model.probabilities(texts)
+    predictions = model.decide(texts, probs)
+    reviewed = (
+        frame[options.reviewed_column].map(is_reviewed).tolist()
+        if options.reviewed_column in frame.columns
+        else [False] * len(frame)
+    )
+    contradictions: dict[int, tuple[float, list[str]]] = {}
+    if columns.category in frame.columns and "category" in probs:
+        given = [cell_text(v).strip() for v in frame[columns.category]]
+        for i, (score, reason) in _category_contradictions(
+            model, given, probs["category"], options
+        ).items():
+            contradictions.setdefault(i, (0.0, []))
+            contradictions[i] = (contradictions[i][0] + score, [*contradictions[i][1], reason])
+    if columns.themes in frame.columns and "themes" in probs:
+        given_themes = [split_themes(v) or None for v in frame[columns.themes]]
+        for i, (score, reason) in _theme_contradictions(
+            model, given_themes, probs["themes"], options
+        ).items():
+            contradictions.setdefault(i, (0.0, []))
+            contradictions[i] = (contradictions[i][0] + score, [*contradictions[i][1], reason])
+    entries: list[tuple[int, float, int, str]] = []  # (group, sort key, row, reason)
+    for i, prediction in enumerate(predictions):
+        # Unsure rows an officer has already checked need no second look.
+        if prediction.needs_review and not reviewed[i]:
+            why = "unsure (" + "; ".join(prediction.review_reasons) + ")"
+            if i in contradictions:
+                why += "; labels contradicted: " + "; ".join(contradictions[i][1])
+            entries.append((0, prediction.confidence, i, why))
+        elif i in contradictions:
+            score, reasons = contradictions[i]
+            entries.append((1, -score, i, "labels contradicted: " + "; ".join(reasons)))
+    entries.sort()
+    rows = [e[2] for e in entries]
+    queue = frame.iloc[rows].copy()
+    queue.insert(0, "queue_score", [round(abs(e[1]), 4) for e in entries])
+    queue.insert(0, "queue_reason", [e[3] for e in entries])
+    queue.insert(0, "queue_rank", list(range(1, len(entries) + 1)))
+    return queue
+
+
+def queue_file(
+    model: ThemesModel, input_path: str | Path, output_path: str | Path, options: QueueOptions
+) -> QueueSummary:
+    """Build the review queue of a tagged file and write it (atomically)."""
+    table = Table(input_path, encoding=options.encoding, sheet=options.sheet)
+    out = check_output_path(output_path, input_path)
+    frame = table.read()
+    queue = build_queue(model, frame, options)
+    header = [*QUEUE_COLUMNS, *table.original_columns]
+    with TableWriter(out, header, safe_csv=options.safe_csv) as writer:
+        writer.write(queue[[*QUEUE_COLUMNS, *table.columns]])
+    reasons: Any = queue["queue_reason"] if len(queue) else pd.Series([], dtype=str)
+    return QueueSummary(
+        rows=len(frame),
+        unsure=int(reasons.str.startswith("unsure").sum()),
+        contradicted=int(reasons.str.startswith("labels contradicted").sum()),
+        output=out,
+    )
