@@ -7,12 +7,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import FAST
 from typer.testing import CliRunner
 
+from conftest import FAST
 from themes.cli import app
+from themes.dataset import is_reviewed
 from themes.registry import Registry, load_model
-from themes.retrain import RetrainOptions, is_held_out, is_reviewed, retrain
+from themes.retrain import RetrainOptions, is_held_out, retrain
 from themes.review import QueueOptions, build_queue
 from themes.tagger import TagOptions, tag_file
 from themes.training import train_from_file
@@ -83,7 +84,9 @@ def test_prefill_never_overwrites_an_officer_value(tmp_path, registry):
     assert list(tagged.columns[:3]) == ["reference", "text", "category"]
 
 
-def test_corrections_are_learnt_and_versions_roll_back(tmp_path, registry, review_file, corpus_train):
+def test_corrections_are_learnt_and_versions_roll_back(
+    tmp_path, registry, review_file, corpus_train
+):
     review = pd.read_csv(review_file, dtype=str, keep_default_na=False)
     truth = corpus_train.set_index("reference")
     # The officer corrects every row where the model got the category or themes wrong.
@@ -115,7 +118,8 @@ def test_corrections_are_learnt_and_versions_roll_back(tmp_path, registry, revie
     ]
     after = _suggestions(registry.active_path(), review.loc[learnt, "text"].tolist())
     agree = sum(
-        cat == review.at[i, "category"] for i, (_, cat, _) in zip(learnt, after, strict=True)
+        cat == review.at[i, "category"]
+        for i, (_, cat, _) in zip(learnt, after, strict=True)
         if review.at[i, "category"]
     )
     with_category = sum(1 for i in learnt if review.at[i, "category"])
@@ -128,7 +132,9 @@ def test_corrections_are_learnt_and_versions_roll_back(tmp_path, registry, revie
     )
     assert theme_agree >= 0.8
 
-    listed = json.loads(runner.invoke(app, ["models", "list", "--registry", str(registry.root), "--json"]).output)
+    listed = json.loads(
+        runner.invoke(app, ["models", "list", "--registry", str(registry.root), "--json"]).output
+    )
     assert [v["version"] for v in listed] == ["default", "v001"]
     assert listed[1]["active"] and not listed[0]["active"]
     for key in ("created", "training_rows", "corrections", "metrics"):
@@ -213,7 +219,15 @@ def test_review_queue_ranks_unsure_then_contradicted(registry, review_file):
 def test_review_queue_command(tmp_path, registry, review_file):
     out = tmp_path / "queue.xlsx"
     result = runner.invoke(
-        app, ["review-queue", str(review_file), "--out", str(out), "--model", str(registry.active_path())]
+        app,
+        [
+            "review-queue",
+            str(review_file),
+            "--out",
+            str(out),
+            "--model",
+            str(registry.active_path()),
+        ],
     )
     assert result.exit_code == 0, result.output
     queue = pd.read_excel(out)

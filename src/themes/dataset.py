@@ -14,6 +14,8 @@ from themes.model import LabelledData
 from themes.taxonomy import Taxonomy, default_taxonomy, taxonomy_from_labels
 
 THEME_SEPARATOR = ";"
+# What officers type in the "reviewed" column to mark a row as checked.
+REVIEWED_VALUES = {"yes", "y", "x", "true", "1", "reviewed", "done", "\u2713"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,11 @@ def resolve_id_column(frame_columns: Sequence[str], columns: Columns) -> str | N
         require_column(frame_columns, columns.id, "--id-column")
         return columns.id
     return "reference" if "reference" in frame_columns else None
+
+
+def is_reviewed(value: Any) -> bool:
+    """True for the marks officers use: yes, y, x, true, 1 (any case)."""
+    return cell_text(value).strip().lower() in REVIEWED_VALUES
 
 
 def split_themes(cell: Any) -> list[str]:

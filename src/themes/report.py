@@ -53,6 +53,7 @@ from typing import Any
 
 import pandas as pd
 
+from themes.dataset import is_reviewed
 from themes.errors import InputFileError, OutputError, ThemesError, missing_column
 from themes.io import TableWriter, cell_text, read_table
 from themes.taxonomy import Taxonomy, default_taxonomy
@@ -152,6 +153,7 @@ class ReportColumns:
     suggested_themes: str = "suggested_themes"
     suggested_category: str = "suggested_category"
     needs_review: str = "needs_review"
+    reviewed: str = "reviewed"
 
     @staticmethod
     def option_for(name: str) -> str:
@@ -455,10 +457,24 @@ def _prepare(frame: pd.DataFrame, options: ReportOptions, taxonomy: Taxonomy) ->
     categories = _Labels(taxonomy.categories)
     themes = _Labels(taxonomy.themes)
 
-    def pick(officer: list[Any], suggested: list[Any]) -> tuple[list[str], list[str]]:
+    # `themes tag` copies suggestions into empty officer columns; on rows nobody has
+    # marked reviewed, a value equal to the suggestion is still a suggestion.
+    reviewed_column = columns.get("reviewed")
+    unchecked = (
+        [not is_reviewed(v) for v in frame[reviewed_column]]
+        if reviewed_column is not None
+        else [False] * n
+    )
+
+    def pick(
+        officer: list[Any], suggested: list[Any], prefilled: bool = True
+    ) -> tuple[list[str], list[str]]:
         chosen, source = [], []
-        for mine, theirs in zip(officer, suggested, strict=True):
-            if _squash(mine):
+        for mine, theirs, open_row in zip(officer, suggested, unchecked, strict=True):
+            if prefilled and _squash(mine) and open_row and _squash(mine) == _squash(theirs):
+                chosen.append(_squash(mine))
+                source.append("suggested")
+            elif _squash(mine):
                 chosen.append(_squash(mine))
                 source.append("officer")
             elif _squash(theirs):
@@ -469,7 +485,9 @@ def _prepare(frame: pd.DataFrame, options: ReportOptions, taxonomy: Taxonomy) ->
                 source.append("")
         return chosen, source
 
-    kind_text, kind_source = pick(values("kind"), values("suggested_kind"))
+    # Kind is a log field officers fill when they log a record, so it is never
+    # treated as pre-filled.
+    kind_text, kind_source = pick(values("kind"), values("suggested_kind"), prefilled=False)
     has_kind = columns["kind"] is not None or columns["suggested_kind"] is not None
     if has_kind:
         kind = [kinds.find(k).casefold() if k else "" for k in kind_text]

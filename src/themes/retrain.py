@@ -24,7 +24,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from themes.dataset import Columns, prepare_labelled, require_column, resolve_id_column
+from themes.dataset import (
+    Columns,
+    is_reviewed,
+    prepare_labelled,
+    require_column,
+    resolve_id_column,
+)
 from themes.errors import LabelError, ModelError, TrainingError
 from themes.evaluate import evaluate_predictions, oof_metrics, summary
 from themes.io import cell_text, read_table
@@ -40,7 +46,6 @@ from themes.registry import (
     sha256_file,
 )
 
-REVIEWED_VALUES = {"yes", "y", "x", "true", "1", "reviewed", "done", "\u2713"}
 HELD_OUT_FILE = "held_out_corrections.csv"
 # Columns kept for training data: the record's identity, text, labels and weight.
 DATA_COLUMNS = ["reference", "text", "kind", "themes", "category", "weight"]
@@ -89,11 +94,6 @@ class RetrainResult:
     training_rows: int
     review_rows: int
     changed_rows: int
-
-
-def is_reviewed(value: Any) -> bool:
-    """True for the marks officers use: yes, y, x, true, 1 (any case)."""
-    return cell_text(value).strip().lower() in REVIEWED_VALUES
 
 
 def record_key(reference: str, text: str) -> str:

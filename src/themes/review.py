@@ -20,10 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from themes.dataset import Columns, require_column, split_themes
+from themes.dataset import Columns, is_reviewed, require_column, split_themes
 from themes.io import Table, TableWriter, cell_text, check_output_path
 from themes.model import ThemesModel
-from themes.retrain import is_reviewed
 
 QUEUE_COLUMNS = ("queue_rank", "queue_reason", "queue_score")
 
