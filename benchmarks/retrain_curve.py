@@ -3,8 +3,8 @@
 Simulates a council whose practice differs from the starter corpus in two
 systematic ways: every complaint about bias is filed under the category
 "staff", and visits are recorded as meetings (theme "visits" replaced by
-"meetings"). A base model is trained on the starter training split minus 600
-records; those 600 records and the starter test split, relabelled the council's
+"meetings"). A base model is trained on the starter training split minus 800
+records; those 800 records and the starter test split, relabelled the council's
 way, are the council's log. A fixed fifth of that log (the same hash slice that
 `themes retrain` holds out) is kept to measure on; corrections are drawn from the
 rest, 0, 50, 100, 200 and 400 of them, and fed to `themes.retrain.retrain`.
@@ -31,6 +31,7 @@ from themes.training import train_from_file
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = (0, 50, 100, 200, 400)
+COUNCIL_FROM_TRAIN = 800
 
 
 def council_labels(frame: pd.DataFrame) -> pd.DataFrame:
@@ -86,11 +87,13 @@ def measure(model_dir: Path, held: pd.DataFrame) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "retrain_curve.md")
+    parser.add_argument("--weight", type=float, default=RetrainOptions().correction_weight)
+    parser.add_argument("--steps", type=int, nargs="*", default=list(STEPS))
     args = parser.parse_args()
     rng = np.random.default_rng(11)
     train = pd.read_csv(ROOT / "data" / "train.csv", dtype=str, keep_default_na=False)
     test = pd.read_csv(ROOT / "data" / "test.csv", dtype=str, keep_default_na=False)
-    council_idx = rng.choice(len(train), 600, replace=False)
+    council_idx = rng.choice(len(train), COUNCIL_FROM_TRAIN, replace=False)
     base = train.drop(index=council_idx)
     council = council_labels(pd.concat([train.iloc[council_idx], test], ignore_index=True))
     held_mask = [
@@ -107,7 +110,7 @@ def main() -> None:
         train_from_file(base_file, work / "base_model")
         base_seconds = time.perf_counter() - started
         rows = []
-        for n in STEPS:
+        for n in args.steps:
             if n == 0:
                 model_dir = work / "base_model"
                 seconds = 0.0
@@ -116,12 +119,16 @@ def main() -> None:
                 registry = Registry(work / f"registry_{n}")
                 registry.root.mkdir()
                 shutil.copytree(work / "base_model", registry.root / "default")
-                corrections = pool.head(n).copy()
+                # The council reviewed n records plus the held-out slice; retrain keeps
+                # the slice out of training itself (same hash) and judges on it.
+                corrections = pd.concat([pool.head(n), held], ignore_index=True)
                 corrections["reviewed"] = "yes"
                 path = work / f"corrections_{n}.csv"
                 corrections.drop(columns=["habit_bias", "habit_visits"]).to_csv(path, index=False)
                 started = time.perf_counter()
-                result = retrain([path], registry, RetrainOptions(force=True))
+                result = retrain(
+                    [path], registry, RetrainOptions(force=True, correction_weight=args.weight)
+                )
                 seconds = time.perf_counter() - started
                 model_dir = result.version.path
                 gate = (
@@ -140,10 +147,12 @@ def main() -> None:
         "",
         "Simulated council (see `benchmarks/retrain_curve.py`): bias complaints filed under",
         "`staff`; visits recorded as `meetings`. Base model: starter training split minus the",
-        f"council's 600 records ({len(base)} rows, trained in {base_seconds:.0f}s). Measured on",
+        f"council's {COUNCIL_FROM_TRAIN} records ({len(base)} rows, trained in "
+        f"{base_seconds:.0f}s). Measured on",
         f"the council's held-out {len(held)} records, labelled the council's way",
         f"({rows[0]['bias_rows']} bias complaints, {rows[0]['visit_rows']} with visits).",
-        "Corrections weigh 4 starter rows each; each retrain is forced active so every step is",
+        f"Corrections weigh {args.weight:g} starter rows each; each retrain is forced active so "
+        "every step is",
         "measured; the gate column says what the gate decided.",
         "",
         "| corrections | category accuracy | themes micro-F1 | themes macro-F1 "

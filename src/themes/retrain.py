@@ -402,13 +402,23 @@ def retrain(
     learnt = set(merged["text"].map(_text_key))
     eval_frame = eval_frame[~eval_frame["text"].map(_text_key).isin(learnt)]
     if eval_frame.empty:
-        raise TrainingError("no held-out rows to compare the models on; add more corrections")
-    eval_data = labelled_data(eval_frame, active.model)
-    result_gate = gate(active.model, new_model, eval_data, options)
+        # Nothing to judge by: save the version, but only --force makes it active.
+        result_gate = GateResult(
+            passed=False,
+            reasons=["no held-out rows to judge the new version on; add more corrections"],
+            rows=0,
+            old={},
+            new={},
+            table=[],
+        )
+        eval_data = None
+    else:
+        eval_data = labelled_data(eval_frame, active.model)
+        result_gate = gate(active.model, new_model, eval_data, options)
 
     name = registry.next_name()
     cv = oof_metrics(new_model, report.oof)
-    held_metrics = _scores(new_model, eval_data)
+    held_metrics = _scores(new_model, eval_data) if eval_data is not None else {}
     training_bytes = _csv_bytes(merged[DATA_COLUMNS])
     meta_extra = {
         "training": {
