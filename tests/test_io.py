@@ -56,7 +56,7 @@ def test_unknown_extension_and_bad_excel(tmp_path):
         read_table(odd)
     fake = tmp_path / "log.xlsx"
     fake.write_bytes(b"not a zip file at all")
-    with pytest.raises(InputFileError, match="password-protected"):
+    with pytest.raises(InputFileError, match="not an Excel workbook.*CSV file renamed"):
         read_table(fake)
 
 
@@ -118,3 +118,23 @@ def test_jsonl_writer_round_trip(tmp_path):
     with TableWriter(target, ["text", "flag"]) as writer:
         writer.write(pd.DataFrame({"text": ["caf\u00e9 £5"], "flag": [True]}))
     assert json.loads(target.read_text()) == {"text": "caf\u00e9 £5", "flag": True}
+
+
+def test_internal_names_never_collide(tmp_path):
+    path = tmp_path / "names.csv"
+    path.write_text('a,a (2),a,,Column 4,"Date\nreceived"\n1,2,3,4,5,6\n')
+    table = Table(path)
+    assert table.columns == ["a", "a (2)", "a (3)", "Column 4", "Column 4 (2)", "Date received"]
+    assert table.original_columns == ["a", "a (2)", "a", "", "Column 4", "Date\nreceived"]
+
+
+def test_single_column_file_and_explicit_delimiter(tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text('text\n"no call back; again, and again"\n')
+    assert Table(path).delimiter == ","
+    assert read_table(path)["text"].tolist() == ["no call back; again, and again"]
+    semi = tmp_path / "semi.txt"
+    semi.write_text("ref;text\nR1;a, b\n")
+    assert read_table(semi, delimiter="semicolon")["text"].tolist() == ["a, b"]
+    with pytest.raises(InputFileError, match="cannot be used"):
+        read_table(semi, delimiter=";;")

@@ -53,10 +53,56 @@ def nearest(value: str, choices: Iterable[str]) -> str | None:
     return lowered[match[0]] if match else None
 
 
+# A column name that is long, spans lines or reads like a sentence is probably a cell
+# of text read as a header (a file with no header row, or the header on another
+# row): it is described, never echoed.
+_NAME_CHARS = 40
+_NAME_WORDS = 6
+
+
+def _looks_like_text(name: str) -> bool:
+    return (
+        len(name) > _NAME_CHARS or "\n" in name or "\r" in name or len(name.split()) >= _NAME_WORDS
+    )
+
+
+def describe_name(name: object, position: int | None = None) -> str:
+    """A column name fit for a message: quoted when short, described when it may be text."""
+    text = str(name)
+    if not _looks_like_text(text):
+        return f"'{text}'"
+    where = f"column {position}: " if position is not None else ""
+    return f"<{where}{len(text)} characters that look like text, not shown>"
+
+
 def missing_column(name: str, available: Iterable[str], option: str) -> ColumnError:
-    """A ColumnError naming the missing column, the columns there are and the fix."""
+    """A ColumnError naming the missing column, the columns there are and the fix.
+
+    Names that look like text rather than column names are described, not quoted, so
+    that a file read without its header row cannot put complaint text in the message.
+    """
     columns = [str(c) for c in available]
-    listing = ", ".join(columns) if columns else "(none)"
-    guess = nearest(name, columns)
-    fix = f"pass {option} {guess}" if guess else f"pass {option} with one of them"
-    return ColumnError(f"column '{name}' not found; columns are: {listing}; {fix}")
+    shown = [
+        describe_name(c, i) if _looks_like_text(c) else c for i, c in enumerate(columns, start=1)
+    ]
+    listing = ", ".join(shown) if shown else "(none)"
+    guess = nearest(name, [c for c in columns if not _looks_like_text(c)])
+    if guess is None:
+        # "Text" for "text", "Date received" for "date_received".
+        wanted = _plain(name)
+        matches = [c for c in columns if _plain(c) == wanted and not _looks_like_text(c)]
+        guess = matches[0] if len(matches) == 1 else None
+    fix = f"pass {option} {_option_value(guess)}" if guess else f"pass {option} with one of them"
+    hint = ""
+    if any(_looks_like_text(c) for c in columns):
+        hint = "; a column name looks like text: is the header on another row? pass --header-row"
+    return ColumnError(f"column '{name}' not found; columns are: {listing}; {fix}{hint}")
+
+
+def _plain(name: str) -> str:
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+def _option_value(value: str) -> str:
+    """The value as it would be typed in a shell (quoted when it has spaces)."""
+    return f'"{value}"' if any(ch.isspace() for ch in value) or not value else value
