@@ -6,6 +6,7 @@ that `themes --help` answers at once.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Iterator
@@ -92,6 +93,19 @@ EncodingOption = Annotated[
 SheetOption = Annotated[
     str | None, typer.Option("--sheet", help="Excel sheet (default: the first).")
 ]
+HeaderRowOption = Annotated[
+    int | None,
+    typer.Option(
+        "--header-row",
+        min=1,
+        help="Row with the column names, counted from 1 as Excel does "
+        "(default: found by itself; title rows above it are skipped).",
+    ),
+]
+DelimiterOption = Annotated[
+    str | None,
+    typer.Option("--delimiter", help="CSV delimiter: ',', ';', '|' or tab (default: detected)."),
+]
 TaxonomyOption = Annotated[
     Path | None,
     typer.Option(
@@ -139,6 +153,8 @@ def train(
     category_column: CategoryColumn = "category",
     encoding: EncodingOption = None,
     sheet: SheetOption = None,
+    header_row: HeaderRowOption = None,
+    delimiter: DelimiterOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing model folder.")
     ] = False,
@@ -155,6 +171,8 @@ def train(
             eval_path=eval_data,
             encoding=encoding,
             sheet=sheet,
+            header_row=header_row,
+            delimiter=delimiter,
             force=force,
             progress=lambda message: status.update(f"training: {message}"),
         )
@@ -181,6 +199,8 @@ def tag(
     id_column: IdColumn = None,
     encoding: EncodingOption = None,
     sheet: SheetOption = None,
+    header_row: HeaderRowOption = None,
+    delimiter: DelimiterOption = None,
     safe_csv: Annotated[
         bool,
         typer.Option("--safe-csv", help="Prefix cells starting with = + - @ with ' in CSV output."),
@@ -225,6 +245,8 @@ def tag(
             columns=_columns(text_column, id_column),
             encoding=encoding,
             sheet=sheet,
+            header_row=header_row,
+            delimiter=delimiter,
             safe_csv=safe_csv,
             prefill=prefill,
             redactor=redactor,
@@ -266,6 +288,8 @@ def redact(
     text_column: TextColumn = "text",
     encoding: EncodingOption = None,
     sheet: SheetOption = None,
+    header_row: HeaderRowOption = None,
+    delimiter: DelimiterOption = None,
     safe_csv: Annotated[
         bool,
         typer.Option("--safe-csv", help="Prefix cells starting with = + - @ with ' in CSV output."),
@@ -311,6 +335,8 @@ def redact(
                 text_column,
                 encoding=encoding,
                 sheet=sheet,
+                header_row=header_row,
+                delimiter=delimiter,
                 safe_csv=safe_csv,
                 progress=lambda n: progress.advance(task, n),
                 redactor=redactor,
@@ -419,6 +445,8 @@ def evaluate(
     category_column: CategoryColumn = "category",
     encoding: EncodingOption = None,
     sheet: SheetOption = None,
+    header_row: HeaderRowOption = None,
+    delimiter: DelimiterOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for other programs.")] = False,
 ) -> None:
     """Per-label precision, recall and F1, micro and macro F1, category accuracy and confusion."""
@@ -432,6 +460,8 @@ def evaluate(
             columns=_columns(text_column, id_column, kind_column, themes_column, category_column),
             encoding=encoding,
             sheet=sheet,
+            header_row=header_row,
+            delimiter=delimiter,
         )
     if as_json:
         console.print_json(json.dumps(metrics))
@@ -513,6 +543,8 @@ def report(
     ] = None,
     encoding: EncodingOption = None,
     sheet: SheetOption = None,
+    header_row: HeaderRowOption = None,
+    delimiter: DelimiterOption = None,
     reference_column: Annotated[str, _column_option("reference", "the reference")] = "reference",
     date_received_column: Annotated[
         str, _column_option("date-received", "the date received")
@@ -562,7 +594,15 @@ def report(
             columns=columns,
             taxonomy=load_taxonomy(taxonomy) if taxonomy is not None else None,
         )
-        result, written = report_from_file(log, out, options, encoding=encoding, sheet=sheet)
+        result, written = report_from_file(
+            log,
+            out,
+            options,
+            encoding=encoding,
+            sheet=sheet,
+            header_row=header_row,
+            delimiter=delimiter,
+        )
     charts = sum(1 for path in written if path.suffix == ".png")
     console.print(
         f"Report {result.year} (trends {result.period}): {len(result.tables)} tables and "
@@ -626,6 +666,8 @@ def retrain(
     ] = "reviewed",
     encoding: EncodingOption = None,
     sheet: SheetOption = None,
+    header_row: HeaderRowOption = None,
+    delimiter: DelimiterOption = None,
 ) -> None:
     """Learn from officers' corrections; the new version is used only if it is not worse."""
     from themes.registry import Registry
@@ -641,6 +683,8 @@ def retrain(
             force=force,
             encoding=encoding,
             sheet=sheet,
+            header_row=header_row,
+            delimiter=delimiter,
         )
         with err_console.status("retraining...") as status:
             result = run_retrain(
@@ -702,6 +746,8 @@ def review_queue(
     ] = "reviewed",
     encoding: EncodingOption = None,
     sheet: SheetOption = None,
+    header_row: HeaderRowOption = None,
+    delimiter: DelimiterOption = None,
     safe_csv: Annotated[
         bool, typer.Option("--safe-csv", help="Neutralise formulas in CSV output.")
     ] = False,
@@ -716,6 +762,8 @@ def review_queue(
             reviewed_column=reviewed_column,
             encoding=encoding,
             sheet=sheet,
+            header_row=header_row,
+            delimiter=delimiter,
             safe_csv=safe_csv,
         )
         summary = queue_file(loaded.model, input, out, options)
@@ -820,6 +868,11 @@ def models_delete(
 
 def main() -> None:
     """Entry point of the `themes` script."""
+    import signal
+
+    # A killed run (SIGTERM) unwinds like Ctrl+C, so temporary output files are removed.
+    with contextlib.suppress(ValueError, AttributeError):  # not the main thread / Windows
+        signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     app()
 
 

@@ -66,7 +66,8 @@ def _row_name(frame: pd.DataFrame, position: int, id_column: str | None) -> str:
         ref = cell_text(frame[id_column].iloc[position]).strip()
         if ref:
             return f"reference {ref}"
-    return f"row {position + 2}"  # +1 for the header, +1 for 1-based rows
+    # The spreadsheet row: the first data row is the one under the header.
+    return f"row {frame.attrs.get('first_row', 2) + position}"
 
 
 @dataclass

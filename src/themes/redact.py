@@ -1445,6 +1445,8 @@ def redact_file(
     redactor: Redactor | None = None,
     extra_columns: Sequence[str] = (),
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    header_row: int | None = None,
+    delimiter: str | None = None,
 ) -> RedactSummary:
     """Write ``output_path``: ``input_path`` with personal data in the text column replaced.
 
@@ -1453,7 +1455,9 @@ def redact_file(
     change. Streams in chunks and writes atomically, like ``tag_file``.
     """
     redactor = redactor or default_redactor()
-    table = Table(input_path, encoding=encoding, sheet=sheet)
+    table = Table(
+        input_path, encoding=encoding, sheet=sheet, header_row=header_row, delimiter=delimiter
+    )
     out = check_output_path(output_path, input_path)
     text_column = _text_column_name(columns)
     if text_column not in table.columns:

@@ -1964,13 +1964,22 @@ def report_from_file(
     *,
     encoding: str | None = None,
     sheet: str | None = None,
+    header_row: int | None = None,
+    delimiter: str | None = None,
 ) -> tuple[Report, list[Path]]:
     """Read a log, build the report and write it: what ``themes report`` runs.
 
     Returns the report (for its notes and skipped tables) and the paths written.
     """
     options = options or ReportOptions()
-    frame = read_table(path, encoding=encoding, sheet=sheet)
+    frame = read_table(
+        path, encoding=encoding, sheet=sheet, header_row=header_row, delimiter=delimiter
+    )
+    # Blank rows inside a log are kept by the reader (nothing is lost when tagging);
+    # they are not records, so the report leaves them out.
+    if len(frame):
+        blank = frame.apply(lambda column: column.map(cell_text).str.strip() == "").all(axis=1)
+        frame = frame.loc[~blank].reset_index(drop=True)
     report = build_report(frame, options)
     written = write_report(report, out_dir, protect=[path], top_themes=options.top_themes)
     return report, written

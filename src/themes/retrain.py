@@ -67,6 +67,8 @@ class RetrainOptions:
     force: bool = False
     encoding: str | None = None
     sheet: str | None = None
+    header_row: int | None = None
+    delimiter: str | None = None
 
 
 @dataclass
@@ -122,7 +124,13 @@ def read_corrections(paths: Sequence[str | Path], options: RetrainOptions) -> pd
     columns = options.columns
     frames = []
     for order, path in enumerate(paths):
-        frame = read_table(path, encoding=options.encoding, sheet=options.sheet)
+        frame = read_table(
+            path,
+            encoding=options.encoding,
+            sheet=options.sheet,
+            header_row=options.header_row,
+            delimiter=options.delimiter,
+        )
         names = [str(c) for c in frame.columns]
         require_column(names, columns.text, "--text-column")
         id_column = resolve_id_column(names, columns)
@@ -309,7 +317,13 @@ def _changed(old: ThemesModel, new: ThemesModel, texts: list[str]) -> int:
 def _review_texts(paths: Sequence[str | Path], options: RetrainOptions) -> list[str]:
     texts: list[str] = []
     for path in paths:
-        frame = read_table(path, encoding=options.encoding, sheet=options.sheet)
+        frame = read_table(
+            path,
+            encoding=options.encoding,
+            sheet=options.sheet,
+            header_row=options.header_row,
+            delimiter=options.delimiter,
+        )
         texts += [t for t in frame[options.columns.text].map(cell_text) if t.strip()]
     return texts
 

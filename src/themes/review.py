@@ -37,6 +37,8 @@ class QueueOptions:
     contradiction_below: float = 0.2
     encoding: str | None = None
     sheet: str | None = None
+    header_row: int | None = None
+    delimiter: str | None = None
     safe_csv: bool = False
 
 
@@ -159,7 +161,13 @@ def queue_file(
     model: ThemesModel, input_path: str | Path, output_path: str | Path, options: QueueOptions
 ) -> QueueSummary:
     """Build the review queue of a tagged file and write it (atomically)."""
-    table = Table(input_path, encoding=options.encoding, sheet=options.sheet)
+    table = Table(
+        input_path,
+        encoding=options.encoding,
+        sheet=options.sheet,
+        header_row=options.header_row,
+        delimiter=options.delimiter,
+    )
     out = check_output_path(output_path, input_path)
     frame = table.read()
     queue = build_queue(model, frame, options)

@@ -41,6 +41,8 @@ class TagOptions:
     columns: Columns = field(default_factory=Columns)
     encoding: str | None = None
     sheet: str | None = None
+    header_row: int | None = None
+    delimiter: str | None = None
     chunk_rows: int = DEFAULT_CHUNK_ROWS
     safe_csv: bool = False
     # Copy suggestions into empty officer columns (kind, themes, category) and add a
@@ -61,6 +63,8 @@ class TagSummary:
     empty_text: int = 0
     prefilled: int = 0
     redacted: dict[str, int] = field(default_factory=dict)
+    header_row: int | None = None
+    blank_rows_dropped: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
 
 
@@ -125,7 +129,13 @@ def tag_file(
 ) -> TagSummary:
     """Tag every row of ``input_path`` and write ``output_path`` (written atomically)."""
     options = options or TagOptions()
-    table = Table(input_path, encoding=options.encoding, sheet=options.sheet)
+    table = Table(
+        input_path,
+        encoding=options.encoding,
+        sheet=options.sheet,
+        delimiter=options.delimiter,
+        header_row=options.header_row,
+    )
     out = check_output_path(output_path, input_path)
     require_column(table.columns, options.columns.text, "--text-column")
     resolve_id_column(table.columns, options.columns)
@@ -164,4 +174,7 @@ def tag_file(
             if progress is not None:
                 progress(len(tagged))
     summary.redacted = dict(redacted)
+    summary.header_row = table.header_row
+    summary.blank_rows_dropped = table.blank_rows_dropped
+    table.close()
     return summary

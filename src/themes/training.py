@@ -41,9 +41,17 @@ class TrainResult:
 
 
 def _read_labelled(
-    path: Path, columns: Columns, taxonomy: Taxonomy | None, encoding: str | None, sheet: str | None
+    path: Path,
+    columns: Columns,
+    taxonomy: Taxonomy | None,
+    encoding: str | None,
+    sheet: str | None,
+    header_row: int | None = None,
+    delimiter: str | None = None,
 ) -> PreparedData:
-    frame = read_table(path, encoding=encoding, sheet=sheet)
+    frame = read_table(
+        path, encoding=encoding, sheet=sheet, header_row=header_row, delimiter=delimiter
+    )
     return prepare_labelled(frame, columns, taxonomy)
 
 
@@ -81,6 +89,8 @@ def train_from_file(
     sheet: str | None = None,
     force: bool = False,
     progress: ProgressCallback | None = None,
+    header_row: int | None = None,
+    delimiter: str | None = None,
 ) -> TrainResult:
     """Train on a labelled file and save a model folder.
 
@@ -91,7 +101,9 @@ def train_from_file(
     columns = columns or Columns()
     data_path = Path(data_path)
     taxonomy = load_taxonomy(taxonomy_path) if taxonomy_path else None
-    frame = read_table(data_path, encoding=encoding, sheet=sheet)
+    frame = read_table(
+        data_path, encoding=encoding, sheet=sheet, header_row=header_row, delimiter=delimiter
+    )
     prepared = prepare_labelled(frame, columns, taxonomy)
     id_column = resolve_id_column([str(c) for c in frame.columns], columns)
     frame_ids = [cell_text(v) for v in frame[id_column]] if id_column else [""] * len(frame)
@@ -156,10 +168,14 @@ def evaluate_file(
     columns: Columns | None = None,
     encoding: str | None = None,
     sheet: str | None = None,
+    header_row: int | None = None,
+    delimiter: str | None = None,
 ) -> dict[str, Any]:
     """Evaluate a model on a labelled file, checking its labels against the model's taxonomy."""
     columns = columns or Columns()
-    prepared = _read_labelled(Path(data_path), columns, loaded_model.taxonomy, encoding, sheet)
+    prepared = _read_labelled(
+        Path(data_path), columns, loaded_model.taxonomy, encoding, sheet, header_row, delimiter
+    )
     metrics = evaluate_model(loaded_model, prepared.data)
     metrics["summary"] = summary(metrics)
     return metrics
