@@ -381,27 +381,23 @@ class ThemesModel:
         rows_per_head: dict[str, int] = {}
         oof: dict[str, Any] = {}
 
-        if data.kinds is not None and self.taxonomy.kind_ids:
-            idx = np.array([i for i, k in enumerate(data.kinds) if k])
-            if len(idx):
-                say(f"training kind on {len(idx)} rows")
-                self.kind_head = SingleLabelHead(
-                    self.taxonomy.kind_ids, self.config.kind_c, self.config
-                )
-                y = np.array([data.kinds[i] for i in idx])
-                oof["kind"] = (idx, y, self.kind_head.fit(X[idx], y, _sub(weights, idx)))
-                rows_per_head["kind"] = len(idx)
+        def single(name: str, values: list[str | None] | None, labels: list[str], c: float):
+            if values is None or not labels:
+                return None
+            idx = np.array([i for i, v in enumerate(values) if v])
+            if not len(idx):
+                return None
+            say(f"training {name} on {len(idx)} rows")
+            head = SingleLabelHead(labels, c, self.config)
+            y = np.array([values[i] for i in idx])
+            oof[name] = (idx, y, head.fit(X[idx], y, _sub(weights, idx)))
+            rows_per_head[name] = len(idx)
+            return head
 
-        if data.categories is not None and self.taxonomy.category_ids:
-            idx = np.array([i for i, c in enumerate(data.categories) if c])
-            if len(idx):
-                say(f"training category on {len(idx)} rows")
-                self.category_head = SingleLabelHead(
-                    self.taxonomy.category_ids, self.config.category_c, self.config
-                )
-                y = np.array([data.categories[i] for i in idx])
-                oof["category"] = (idx, y, self.category_head.fit(X[idx], y, _sub(weights, idx)))
-                rows_per_head["category"] = len(idx)
+        self.kind_head = single("kind", data.kinds, self.taxonomy.kind_ids, self.config.kind_c)
+        self.category_head = single(
+            "category", data.categories, self.taxonomy.category_ids, self.config.category_c
+        )
 
         if data.themes is not None and self.taxonomy.theme_ids:
             idx = np.array([i for i, t in enumerate(data.themes) if t is not None])

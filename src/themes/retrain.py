@@ -265,30 +265,16 @@ def gate(
         if limit is not None and delta is not None and delta < -limit:
             reasons.append(f"{name} falls by {-delta:.3f} (more than {limit:.2f})")
 
-    for head in ("themes", "category"):
+    measures = [
+        ("themes", "macro_f1", "themes macro-F1", options.max_macro_f1_drop),
+        ("category", "macro_f1", "category macro-F1", options.max_macro_f1_drop),
+        ("themes", "micro_f1", "themes micro-F1", None),
+        ("category", "accuracy", "category accuracy", None),
+        ("kind", "accuracy", "kind accuracy", None),
+    ]
+    for head, key, name, limit in measures:
         if head in old_scores and head in new_scores:
-            row(
-                f"{head} macro-F1",
-                old_scores[head]["macro_f1"],
-                new_scores[head]["macro_f1"],
-                options.max_macro_f1_drop,
-            )
-    if "themes" in old_scores and "themes" in new_scores:
-        row(
-            "themes micro-F1",
-            old_scores["themes"]["micro_f1"],
-            new_scores["themes"]["micro_f1"],
-            None,
-        )
-    if "category" in old_scores and "category" in new_scores:
-        row(
-            "category accuracy",
-            old_scores["category"]["accuracy"],
-            new_scores["category"]["accuracy"],
-            None,
-        )
-    if "kind" in old_scores and "kind" in new_scores:
-        row("kind accuracy", old_scores["kind"]["accuracy"], new_scores["kind"]["accuracy"], None)
+            row(name, old_scores[head][key], new_scores[head][key], limit)
     if "themes" in old_scores and "themes" in new_scores:
         for theme, before in old_scores["themes"]["per_label"].items():
             if before["support"] == 0:
