@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.model_selection import KFold
 
 from themes.dataset import Columns, prepare_labelled
-from themes.evaluate import evaluate_predictions, predict_for_evaluation, summary
+from themes.evaluate import evaluate_predictions, summary
 from themes.model import LabelledData, ModelConfig, ThemesModel, suppress_sklearn_warnings
 from themes.text import TextConfig
 
@@ -55,7 +55,7 @@ def cross_validate(prepared, config: ModelConfig, folds: int) -> dict[str, float
         model.fit(subset(data, train_idx))
         seconds += time.perf_counter() - started
         val = subset(data, val_idx)
-        metrics = evaluate_predictions(model, val, predict_for_evaluation(model, val.texts))
+        metrics = evaluate_predictions(model, val, model.predict(val.texts, always_categorise=True))
         scores.append(summary(metrics))
     mean = {k: round(float(np.mean([s[k] for s in scores])), 4) for k in scores[0]}
     mean["train_seconds"] = round(seconds / folds, 1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -152,8 +152,6 @@ def prepare_labelled(
                 categorised = sorted(
                     {k for k, c in zip(kinds or [], categories or [], strict=False) if k and c}
                 ) or sorted(found_kinds)
-                from dataclasses import replace
-
                 taxonomy = replace(taxonomy, categorised_kinds=tuple(categorised))
             source = "data"
     else:

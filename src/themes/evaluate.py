@@ -124,7 +124,7 @@ def evaluate_predictions(
             t, p = zip(*pairs, strict=True)
             result["kind"] = single_label_scores(t, p, model.kind_head.labels)
     if data.categories is not None and model.category_head is not None:
-        # Category is judged where the truth has one (see predict_for_evaluation).
+        # Category is judged where the truth has one (see evaluate_model).
         pairs = [(c, p.category) for c, p in zip(data.categories, predictions, strict=True) if c]
         if pairs:
             t, p = zip(*pairs, strict=True)
@@ -147,13 +147,10 @@ def evaluate_predictions(
 
 def evaluate_model(model: ThemesModel, data: LabelledData) -> dict[str, Any]:
     """Predict every row of ``data`` and score the predictions."""
-    predictions = predict_for_evaluation(model, data.texts)
+    # Every row gets a category, even those predicted as compliments, so that category
+    # accuracy is judged on every row whose truth has one.
+    predictions = model.predict(data.texts, always_categorise=True)
     return evaluate_predictions(model, data, predictions)
-
-
-def predict_for_evaluation(model: ThemesModel, texts: Sequence[str]) -> list[Prediction]:
-    """Predictions with a category for every row (even those predicted as compliments)."""
-    return model.predict(list(texts), always_categorise=True)
 
 
 def summary(metrics: dict[str, Any]) -> dict[str, float]:

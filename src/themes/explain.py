@@ -75,18 +75,19 @@ def _remove_word(text: str, word: str) -> str:
 
 def explain(model: ThemesModel, text: str, top: int = 5) -> Explained:
     """Predict one text and find, for each suggestion, the words that drove it."""
-    prediction = model.predict([text])[0]
     words: dict[str, int] = {}
     for match in _WORD_RE.finditer(text):
         key = match.group(0).lower()
         words[key] = words.get(key, 0) + 1
     candidates = sorted(words, key=lambda w: (-words[w], w))[:_MAX_WORDS]
+    # One batch: the text itself (row 0), then the text without each candidate word.
+    scored = model.probabilities([text, *(_remove_word(text, w) for w in candidates)])
+    base = {head: p[:1] for head, p in scored.items()}
+    probs = {head: p[1:] for head, p in scored.items()}
+    prediction = model.decide([text], base)[0]
     result = Explained(prediction=prediction)
     if not candidates:
         return result
-    variants = [_remove_word(text, w) for w in candidates]
-    base = model.probabilities([text])
-    probs = model.probabilities(variants)
 
     def ranked(drops: np.ndarray) -> list[Evidence]:
         order = np.argsort(-drops)

@@ -1139,6 +1139,31 @@ class Table:
         self.close()
 
 
+@dataclass
+class ReadOptions:
+    """How to open an input log; the options of every command that reads one extend it."""
+
+    encoding: str | None = None
+    sheet: str | None = None
+    header_row: int | None = None
+    delimiter: str | None = None
+
+    def open(self, path: str | Path) -> Table:
+        """Open ``path`` as a Table with these options."""
+        return Table(
+            path,
+            encoding=self.encoding,
+            sheet=self.sheet,
+            delimiter=self.delimiter,
+            header_row=self.header_row,
+        )
+
+    def read(self, path: str | Path) -> pd.DataFrame:
+        """Read the whole of ``path`` with these options."""
+        with self.open(path) as table:
+            return table.read()
+
+
 def read_table(
     path: str | Path,
     *,

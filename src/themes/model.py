@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -493,15 +493,15 @@ class ThemesModel:
             near = np.abs(theme_p - t) < cfg.review_margin
         predictions = []
         theme_labels = self.theme_head.labels if self.theme_head is not None else []
+        # Rounded once for the whole batch: per-value rounding was a visible share of tagging.
+        rounded = np.round(theme_p, 4).tolist() if theme_p is not None else []
         for i in range(n):
             reasons: list[str] = []
             themes: list[str] = []
             theme_probs: dict[str, float] = {}
             if theme_p is not None and chosen is not None and near is not None:
                 row = theme_p[i]
-                theme_probs = {
-                    label: round(float(row[j]), 4) for j, label in enumerate(theme_labels)
-                }
+                theme_probs = dict(zip(theme_labels, rounded[i], strict=True))
                 picked = np.flatnonzero(chosen[i])
                 themes = [theme_labels[j] for j in picked[np.argsort(-row[picked])]]
                 if not themes:
@@ -533,10 +533,6 @@ class ThemesModel:
                 )
             )
         return predictions
-
-    def with_config(self, **changes: Any) -> ThemesModel:
-        """An unfitted copy with some configuration changed (for experiments)."""
-        return ThemesModel(self.taxonomy, replace(self.config, **changes))
 
 
 def suppress_sklearn_warnings() -> None:

@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,7 +30,7 @@ import yaml
 
 from themes import __version__
 from themes.errors import ModelError, OutputError
-from themes.model import ModelConfig, ThemesModel
+from themes.model import ThemesModel
 
 FORMAT_VERSION = 1
 PIPELINE_FILE = "pipeline.joblib"
@@ -409,13 +408,3 @@ def model_card(meta: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def model_config_from_meta(meta: dict[str, Any]) -> ModelConfig:
-    """The configuration a model was trained with."""
-    return ModelConfig.from_dict(meta.get("config", {}))
-
-
-def python_executable() -> str:
-    """The interpreter running themes (for messages)."""
-    return sys.executable

@@ -14,7 +14,6 @@ worse (the gate).
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from themes.dataset import (
 )
 from themes.errors import LabelError, ModelError, TrainingError
 from themes.evaluate import evaluate_predictions, oof_metrics, summary
-from themes.io import cell_text, read_table
+from themes.io import ReadOptions, cell_text
 from themes.model import LabelledData, ThemesModel, suppress_sklearn_warnings
 from themes.registry import (
     TRAINING_DATA_FILE,
@@ -45,14 +44,13 @@ from themes.registry import (
     save_model,
     sha256_file,
 )
+from themes.training import DATA_COLUMNS, csv_bytes
 
 HELD_OUT_FILE = "held_out_corrections.csv"
-# Columns kept for training data: the record's identity, text, labels and weight.
-DATA_COLUMNS = ["reference", "text", "kind", "themes", "category", "weight"]
 
 
-@dataclass(frozen=True)
-class RetrainOptions:
+@dataclass
+class RetrainOptions(ReadOptions):
     """How corrections are read, weighted and judged."""
 
     columns: Columns = field(default_factory=Columns)
@@ -65,10 +63,6 @@ class RetrainOptions:
     max_macro_f1_drop: float = 0.01
     max_recall_drop: float = 0.10
     force: bool = False
-    encoding: str | None = None
-    sheet: str | None = None
-    header_row: int | None = None
-    delimiter: str | None = None
 
 
 @dataclass
@@ -124,13 +118,7 @@ def read_corrections(paths: Sequence[str | Path], options: RetrainOptions) -> pd
     columns = options.columns
     frames = []
     for order, path in enumerate(paths):
-        frame = read_table(
-            path,
-            encoding=options.encoding,
-            sheet=options.sheet,
-            header_row=options.header_row,
-            delimiter=options.delimiter,
-        )
+        frame = options.read(path)
         names = [str(c) for c in frame.columns]
         require_column(names, columns.text, "--text-column")
         id_column = resolve_id_column(names, columns)
@@ -185,33 +173,16 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 
 def base_training_data(loaded: LoadedModel) -> pd.DataFrame:
-    """The data the active model learnt from: its saved copy, or the shipped starter corpus."""
-    folder = loaded.path
-    if (folder / TRAINING_DATA_FILE).exists():
-        frame = pd.read_csv(folder / TRAINING_DATA_FILE, dtype=str, keep_default_na=False)
-        frame["weight"] = frame["weight"].astype(float)
-        return frame
-    training = loaded.meta.get("training", {})
-    candidate = repository_root() / "data" / str(training.get("source", ""))
-    if candidate.is_file() and sha256_file(candidate) == training.get("sha256"):
-        frame = read_table(candidate)
-        columns = Columns(**training.get("columns", {}))
-        out = pd.DataFrame(
-            {
-                "reference": _column(frame, "reference"),
-                "text": frame[columns.text].map(cell_text),
-                "kind": _column(frame, columns.kind).str.lower(),
-                "themes": _column(frame, columns.themes),
-                "category": _column(frame, columns.category),
-            }
+    """The data the active model learnt from: the copy saved in its folder."""
+    path = loaded.path / TRAINING_DATA_FILE
+    if not path.exists():
+        raise ModelError(
+            f"model '{loaded.path.name}' has no {TRAINING_DATA_FILE}, so there is nothing to "
+            "merge corrections into; retrain from a labelled file with 'themes train' instead"
         )
-        out["weight"] = 1.0
-        return out
-    raise ModelError(
-        f"cannot find the data model '{folder.name}' was trained on (no {TRAINING_DATA_FILE} "
-        f"and no data/{training.get('source')} with the recorded checksum); retrain from a "
-        "labelled file with 'themes train' instead"
-    )
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame["weight"] = frame["weight"].astype(float)
+    return frame
 
 
 def starter_test_data(loaded: LoadedModel) -> pd.DataFrame | None:
@@ -303,21 +274,9 @@ def _changed(old: ThemesModel, new: ThemesModel, texts: list[str]) -> int:
 def _review_texts(paths: Sequence[str | Path], options: RetrainOptions) -> list[str]:
     texts: list[str] = []
     for path in paths:
-        frame = read_table(
-            path,
-            encoding=options.encoding,
-            sheet=options.sheet,
-            header_row=options.header_row,
-            delimiter=options.delimiter,
-        )
+        frame = options.read(path)
         texts += [t for t in frame[options.columns.text].map(cell_text) if t.strip()]
     return texts
-
-
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False)
-    return buffer.getvalue().encode("utf-8")
 
 
 def retrain(
@@ -419,7 +378,7 @@ def retrain(
     name = registry.next_name()
     cv = oof_metrics(new_model, report.oof)
     held_metrics = _scores(new_model, eval_data) if eval_data is not None else {}
-    training_bytes = _csv_bytes(merged[DATA_COLUMNS])
+    training_bytes = csv_bytes(merged[DATA_COLUMNS])
     meta_extra = {
         "training": {
             "source": TRAINING_DATA_FILE,
@@ -463,7 +422,7 @@ def retrain(
         meta_extra,
         extra_files={
             TRAINING_DATA_FILE: training_bytes,
-            HELD_OUT_FILE: _csv_bytes(all_held),
+            HELD_OUT_FILE: csv_bytes(all_held),
         },
     )
     activated = result_gate.passed or options.force

@@ -21,24 +21,20 @@ import numpy as np
 import pandas as pd
 
 from themes.dataset import Columns, is_reviewed, require_column, split_themes
-from themes.io import Table, TableWriter, cell_text, check_output_path
+from themes.io import ReadOptions, TableWriter, cell_text, check_output_path
 from themes.model import ThemesModel
 
 QUEUE_COLUMNS = ("queue_rank", "queue_reason", "queue_score")
 
 
-@dataclass(frozen=True)
-class QueueOptions:
+@dataclass
+class QueueOptions(ReadOptions):
     """Options for building a review queue."""
 
     columns: Columns = field(default_factory=Columns)
     reviewed_column: str = "reviewed"
     # A given label is "low" for the model below this probability.
     contradiction_below: float = 0.2
-    encoding: str | None = None
-    sheet: str | None = None
-    header_row: int | None = None
-    delimiter: str | None = None
     safe_csv: bool = False
 
 
@@ -161,13 +157,7 @@ def queue_file(
     model: ThemesModel, input_path: str | Path, output_path: str | Path, options: QueueOptions
 ) -> QueueSummary:
     """Build the review queue of a tagged file and write it (atomically)."""
-    table = Table(
-        input_path,
-        encoding=options.encoding,
-        sheet=options.sheet,
-        header_row=options.header_row,
-        delimiter=options.delimiter,
-    )
+    table = options.open(input_path)
     out = check_output_path(output_path, input_path)
     frame = table.read()
     queue = build_queue(model, frame, options)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from themes.dataset import Columns, require_column, resolve_id_column
-from themes.io import Table, TableWriter, cell_text, check_output_path
+from themes.io import ReadOptions, TableWriter, cell_text, check_output_path
 from themes.model import ThemesModel
 
 SUGGESTION_COLUMNS = (
@@ -35,14 +35,10 @@ REVIEWED_COLUMN = "reviewed"
 
 
 @dataclass
-class TagOptions:
+class TagOptions(ReadOptions):
     """Options of a tagging run."""
 
     columns: Columns = field(default_factory=Columns)
-    encoding: str | None = None
-    sheet: str | None = None
-    header_row: int | None = None
-    delimiter: str | None = None
     chunk_rows: int = DEFAULT_CHUNK_ROWS
     safe_csv: bool = False
     # Copy suggestions into empty officer columns (kind, themes, category) and add a
@@ -129,13 +125,7 @@ def tag_file(
 ) -> TagSummary:
     """Tag every row of ``input_path`` and write ``output_path`` (written atomically)."""
     options = options or TagOptions()
-    table = Table(
-        input_path,
-        encoding=options.encoding,
-        sheet=options.sheet,
-        delimiter=options.delimiter,
-        header_row=options.header_row,
-    )
+    table = options.open(input_path)
     out = check_output_path(output_path, input_path)
     require_column(table.columns, options.columns.text, "--text-column")
     resolve_id_column(table.columns, options.columns)

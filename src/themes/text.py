@@ -1,4 +1,4 @@
-"""Text preparation with spaCy: tokenising, sentence splitting and domain normalisation.
+"""Text preparation with spaCy: tokenising and domain normalisation.
 
 Complaint text mixes long letters with officers' one-liners full of abbreviations
 ("no call back from SW, ICPC moved"). Normalising both to the same words lets a
@@ -10,7 +10,7 @@ and e-mail addresses, phone numbers and other long numbers become placeholders
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
@@ -115,10 +115,8 @@ class TextProcessor:
         import spacy
 
         # A blank English pipeline: the rule-based tokeniser with no model weights,
-        # so nothing needs downloading; the sentencizer splits sentences by punctuation.
-        nlp = spacy.blank("en")
-        nlp.add_pipe("sentencizer")
-        return nlp
+        # so nothing needs downloading.
+        return spacy.blank("en")
 
     def _token_words(self, token: Any) -> list[str]:
         text = token.text
@@ -182,18 +180,6 @@ class TextProcessor:
     def normalise(self, text: str) -> str:
         """Normalised form of one text."""
         return self.normalise_many([text])[0]
-
-    def tokens(self, text: str) -> list[tuple[str, int, int]]:
-        """Surface tokens with character offsets (for explaining suggestions)."""
-        doc = self.nlp.make_doc(text[: self.config.max_chars])
-        return [(t.text, t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]
-
-    def sentences(self, text: str) -> Iterator[tuple[str, int, int]]:
-        """Sentences with character offsets, split by spaCy's sentencizer."""
-        doc = self.nlp(text[: self.config.max_chars])
-        for sent in doc.sents:
-            if sent.text.strip():
-                yield sent.text, sent.start_char, sent.end_char
 
 
 def _placeholders(text: str) -> str:

@@ -55,6 +55,17 @@ def _read_labelled(
     return prepare_labelled(frame, columns, taxonomy)
 
 
+# Columns of training_data.csv in a model folder (what retrain merges corrections into).
+DATA_COLUMNS = ["reference", "text", "kind", "themes", "category", "weight"]
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A frame as UTF-8 CSV bytes, for files written into a model folder."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    return buffer.getvalue().encode("utf-8")
+
+
 def training_data_csv(prepared: PreparedData, references: list[str]) -> bytes:
     """The labelled rows a model learnt from, kept in its folder so it can be retrained.
 
@@ -72,9 +83,7 @@ def training_data_csv(prepared: PreparedData, references: list[str]) -> bytes:
             "weight": 1.0,
         }
     )
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False)
-    return buffer.getvalue().encode("utf-8")
+    return csv_bytes(frame[DATA_COLUMNS])
 
 
 def train_from_file(
