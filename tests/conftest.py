@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from themes.model import ModelConfig
+from themes.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -41,6 +43,24 @@ def small_model(tmp_path_factory: pytest.TempPathFactory, small_labelled: Path) 
     out = tmp_path_factory.mktemp("models") / "small"
     train_from_file(small_labelled, out, config=FAST)
     return out
+
+
+@pytest.fixture(scope="session")
+def base_model(tmp_path_factory: pytest.TempPathFactory, small_labelled: Path) -> Path:
+    """A small model with held-out metrics on the starter test split (so the gate has it)."""
+    out = tmp_path_factory.mktemp("base") / "default"
+    from themes.training import train_from_file
+
+    train_from_file(small_labelled, out, config=FAST, eval_path=DATA / "test.csv")
+    return out
+
+
+@pytest.fixture()
+def registry(tmp_path: Path, base_model: Path) -> Registry:
+    root = tmp_path / "models"
+    root.mkdir()
+    shutil.copytree(base_model, root / "default")
+    return Registry(root)
 
 
 @pytest.fixture()

@@ -1,7 +1,6 @@
 """Retraining on corrections, versions, the gate and the review queue (issue: retrain)."""
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -9,33 +8,15 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from conftest import FAST
 from themes.cli import app
 from themes.dataset import is_reviewed
-from themes.registry import Registry, load_model
+from themes.registry import load_model
 from themes.retrain import RetrainOptions, is_held_out, retrain
 from themes.review import QueueOptions, build_queue
 from themes.tagger import TagOptions, tag_file
-from themes.training import train_from_file
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def base_model(tmp_path_factory, small_labelled) -> Path:
-    """A small model with held-out metrics on the starter test split (so the gate has it)."""
-    out = tmp_path_factory.mktemp("base") / "default"
-    train_from_file(small_labelled, out, config=FAST, eval_path=ROOT / "data" / "test.csv")
-    return out
-
-
-@pytest.fixture()
-def registry(tmp_path, base_model) -> Registry:
-    root = tmp_path / "models"
-    root.mkdir()
-    shutil.copytree(base_model, root / "default")
-    return Registry(root)
 
 
 @pytest.fixture()

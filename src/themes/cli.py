@@ -430,6 +430,10 @@ def _print_explained(explained: Any, loaded: LoadedModel) -> None:
             "Next most likely themes: "
             + ", ".join(f"{taxonomy.name_of(lab)} {p.theme_probabilities[lab]:.2f}" for lab in near)
         )
+    if p.practice:
+        console.print(
+            "Changed by your council's habits (see 'themes models show'): " + ", ".join(p.practice)
+        )
     review = "yes - " + "; ".join(p.review_reasons) if p.needs_review else "no"
     console.print(f"Confidence {p.confidence:.2f}; needs review: {review}")
 
@@ -653,7 +657,9 @@ def retrain(
     ] = False,
     weight: Annotated[
         float,
-        typer.Option("--weight", min=1.0, help="How many starter rows one correction counts as."),
+        typer.Option(
+            "--weight", help="How many starter rows one correction counts as (more than 1)."
+        ),
     ] = 4.0,
     text_column: TextColumn = "text",
     id_column: IdColumn = None,
@@ -712,23 +718,34 @@ def retrain(
         f"Learnt from {result.corrections} corrections ({result.corrections_held_out} kept out to "
         f"judge); trained on {result.training_rows} rows."
     )
+    if result.rules:
+        console.print("Habits learnt from your corrections (applied after the text model):")
+        for rule in result.rules:
+            console.print(f"  - {rule}")
     console.print(
         f"{result.changed_rows} of {result.review_rows} rows in the review file(s) are now "
         "tagged differently."
     )
+    name = result.version.name
     if result.activated and gate.passed:
-        console.print(f"Version {result.version.name} passed the gate and is now active.")
+        console.print(f"Version {name} passed the gate and is now active.")
     elif result.activated:
         console.print(
-            f"Version {result.version.name} is active (--force) although the gate refused it: "
+            f"Version {name} is active (--force) although the gate refused it: "
             + "; ".join(gate.reasons)
         )
     else:
-        console.print(
-            f"Version {result.version.name} was saved but NOT made active: "
-            + "; ".join(gate.reasons)
-            + f". Use 'themes models use {result.version.name}' or --force to use it anyway."
-        )
+        console.print(f"Version {name} was saved but NOT made active: " + "; ".join(gate.reasons))
+        for note in gate.practice_notes:
+            console.print(f"  but {note}")
+        if gate.practice_differs:
+            console.print(
+                "Every measure that fell rose on your own held-out corrections: the fall is on "
+                "starter rows whose labels differ from your council's practice. If your "
+                f"corrections are deliberate, use it with 'themes models use {name}'."
+            )
+        else:
+            console.print(f"Use 'themes models use {name}' or --force to use it anyway.")
 
 
 @app.command("review-queue")

@@ -65,6 +65,7 @@ class Explained:
             "confidence": p.confidence,
             "needs_review": p.needs_review,
             "review_reasons": p.review_reasons,
+            "practice": p.practice,
         }
 
 

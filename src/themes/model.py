@@ -24,6 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from themes.errors import TrainingError
+from themes.practice import PracticeRules
 from themes.taxonomy import Taxonomy
 from themes.text import TextConfig, TextProcessor, word_count
 
@@ -99,6 +100,8 @@ class Prediction:
     confidence: float
     needs_review: bool
     review_reasons: list[str]
+    # The council's rules (themes.practice) that changed this suggestion, in short.
+    practice: list[str] = field(default_factory=list)
 
 
 class CharNgrams:
@@ -366,11 +369,14 @@ class ThemesModel:
         self.kind_head: SingleLabelHead | None = None
         self.category_head: SingleLabelHead | None = None
         self.theme_head: ThemeHead | None = None
+        # A council's habits learnt from its corrections (themes.practice); set by retrain.
+        self.practice: PracticeRules | None = None
 
     # ----------------------------------------------------------------- training
     def fit(self, data: LabelledData, progress: ProgressCallback | None = None) -> TrainingReport:
         """Fit every head that has labels; returns out-of-fold predictions for metrics."""
         say = progress or (lambda _msg: None)
+        self.practice = None
         if len(data) == 0:
             raise TrainingError("no training rows; the file has a header but no data")
         say("normalising text")
@@ -467,19 +473,9 @@ class ThemesModel:
             labels = self.kind_head.labels
             kinds = [labels[j] for j in k_idx]
             certainty = np.minimum(certainty, kind_p)
-        categories = [""] * n
-        category_p: np.ndarray | None = None
+        c_idx: np.ndarray | None = None
         if self.category_head is not None:
             c_idx = probs["category"].argmax(axis=1)
-            category_p = probs["category"][np.arange(n), c_idx]
-            labels = self.category_head.labels
-            categorised = [
-                always_categorise or self.kind_head is None or k in self.taxonomy.categorised_kinds
-                for k in kinds
-            ]
-            categories = [labels[j] if c else "" for j, c in zip(c_idx, categorised, strict=True)]
-            mask = np.array(categorised)
-            certainty = np.where(mask, np.minimum(certainty, category_p), certainty)
         theme_p: np.ndarray | None = None
         chosen: np.ndarray | None = None
         near: np.ndarray | None = None
@@ -491,6 +487,28 @@ class ThemesModel:
             below = 0.5 + 0.5 * (t - theme_p) / np.maximum(1e-9, t)
             certainty = np.minimum(certainty, np.where(chosen, above, below).min(axis=1))
             near = np.abs(theme_p - t) < cfg.review_margin
+        # The council's rules act on the text model's decisions; certainty stays the text
+        # model's, about its own decisions (models saved before rules have no attribute).
+        practice = getattr(self, "practice", None)
+        applied: list[list[str]] = [[] for _ in range(n)]
+        rule_set_category = np.zeros(n, dtype=bool)
+        if practice and chosen is not None:
+            before = None if c_idx is None else c_idx
+            chosen, c_idx, applied = practice.apply(chosen, c_idx)
+            if before is not None and c_idx is not None:
+                rule_set_category = c_idx != before
+        categories = [""] * n
+        category_p: np.ndarray | None = None
+        if self.category_head is not None and c_idx is not None:
+            category_p = probs["category"][np.arange(n), c_idx]
+            labels = self.category_head.labels
+            categorised = [
+                always_categorise or self.kind_head is None or k in self.taxonomy.categorised_kinds
+                for k in kinds
+            ]
+            categories = [labels[j] if c else "" for j, c in zip(c_idx, categorised, strict=True)]
+            mask = np.array(categorised) & ~rule_set_category
+            certainty = np.where(mask, np.minimum(certainty, category_p), certainty)
         predictions = []
         theme_labels = self.theme_head.labels if self.theme_head is not None else []
         # Rounded once for the whole batch: per-value rounding was a visible share of tagging.
@@ -512,7 +530,7 @@ class ThemesModel:
             cat_prob = None
             if categories[i] and category_p is not None:
                 cat_prob = round(float(category_p[i]), 4)
-                if category_p[i] < cfg.category_review_below:
+                if category_p[i] < cfg.category_review_below and not rule_set_category[i]:
                     reasons.insert(0, "category uncertain")
             k_prob = None if kind_p is None else round(float(kind_p[i]), 4)
             if k_prob is not None and k_prob < cfg.kind_review_below:
@@ -530,6 +548,7 @@ class ThemesModel:
                     confidence=round(float(certainty[i]), 4),
                     needs_review=bool(reasons),
                     review_reasons=reasons,
+                    practice=applied[i],
                 )
             )
         return predictions

@@ -268,6 +268,10 @@ class Version:
             "metrics": held or cv,
             "metrics_kind": "held_out" if held else "cross_validated",
             "gate": self.meta.get("retrain", {}).get("gate", {}).get("passed"),
+            "rules": [
+                rule["description"]
+                for rule in (self.meta.get("retrain", {}).get("practice") or {}).get("rules", [])
+            ],
         }
 
 
@@ -398,6 +402,10 @@ def model_card(meta: dict[str, Any]) -> str:
         if headline:
             parts = ", ".join(f"{k} {v:.3f}" for k, v in headline.items())
             lines.append(f"- {name} ({block.get('rows', '?')} rows): {parts}")
+    rules = (meta.get("retrain", {}).get("practice") or {}).get("rules", [])
+    if rules:
+        lines += ["", "## The council's habits (learnt from its corrections)"]
+        lines += [f"- {rule['description']}" for rule in rules]
     lines += [
         "",
         "## Use and limits",

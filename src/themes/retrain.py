@@ -8,7 +8,8 @@ so that a few hundred move the model toward the council's practice. A fixed
 fifth of the corrections (chosen by a hash of the record, so it never changes)
 is kept out of training; the new and the active model are compared on it plus
 the starter test set, and the new version becomes active only if it is not
-worse (the gate).
+worse (the gate). Habits that are rules over labels ("bias complaints go under
+staff") are learnt as explicit rules on top of the text model (themes.practice).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from themes.errors import LabelError, ModelError, TrainingError
 from themes.evaluate import evaluate_predictions, oof_metrics, summary
 from themes.io import ReadOptions, cell_text
 from themes.model import LabelledData, ThemesModel, suppress_sklearn_warnings
+from themes.practice import learn_rules
 from themes.registry import (
     TRAINING_DATA_FILE,
     LoadedModel,
@@ -56,8 +58,11 @@ class RetrainOptions(ReadOptions):
     columns: Columns = field(default_factory=Columns)
     reviewed_column: str = "reviewed"
     all_labelled: bool = False
-    # Each correction counts as this many starter rows.
+    # Each correction counts as this many starter rows in the text model. Rows weighing
+    # more than one are how a model folder's training data marks corrections.
     correction_weight: float = 4.0
+    # Learn the council's habits as explicit rules (themes.practice).
+    learn_practice: bool = True
     # Share of corrections kept out of training for the gate (fixed by record hash).
     held_out_percent: int = 20
     max_macro_f1_drop: float = 0.01
@@ -75,6 +80,11 @@ class GateResult:
     old: dict[str, Any]
     new: dict[str, Any]
     table: list[dict[str, Any]]
+    # For refused measures that improve on the council's own held-out corrections.
+    practice_notes: list[str] = field(default_factory=list)
+    # Every refused measure improves on the council's own rows: the fall is on starter
+    # rows whose labels the council's practice contradicts.
+    practice_differs: bool = False
 
 
 @dataclass
@@ -90,6 +100,8 @@ class RetrainResult:
     training_rows: int
     review_rows: int
     changed_rows: int
+    # The council's habits the new version learnt (themes.practice), in words.
+    rules: list[str] = field(default_factory=list)
 
 
 def record_key(reference: str, text: str) -> str:
@@ -222,19 +234,74 @@ def _scores(model: ThemesModel, data: LabelledData) -> dict[str, Any]:
     return evaluate_predictions(model, data, predictions)
 
 
+def _subset(data: LabelledData, rows: np.ndarray) -> LabelledData:
+    def pick(values: list[Any] | None) -> list[Any] | None:
+        return None if values is None else [values[i] for i in rows]
+
+    return LabelledData(
+        texts=[data.texts[i] for i in rows],
+        kinds=pick(data.kinds),
+        categories=pick(data.categories),
+        themes=pick(data.themes),
+    )
+
+
+def _false_positives(model: ThemesModel, data: LabelledData, theme: str) -> int:
+    predictions = model.predict(data.texts)
+    truths = data.themes or [None] * len(data)
+    return sum(
+        theme in p.themes and truth is not None and theme not in truth
+        for p, truth in zip(predictions, truths, strict=True)
+    )
+
+
+# Fewer held-out corrections than this cannot speak for the council's practice.
+MIN_COUNCIL_ROWS = 20
+
+
 def gate(
-    old: ThemesModel, new: ThemesModel, data: LabelledData, options: RetrainOptions
+    old: ThemesModel,
+    new: ThemesModel,
+    data: LabelledData,
+    options: RetrainOptions,
+    council_rows: np.ndarray | None = None,
 ) -> GateResult:
-    """Compare two models on the same rows; pass if the new one is not worse."""
+    """Compare two models on the same rows; pass if the new one is not worse.
+
+    ``council_rows`` (indices into ``data``) are the council's own held-out
+    corrections. When a measure falls on all rows but rises on those, the fall
+    comes from rows whose starter labels the council's practice contradicts; the
+    gate still refuses (activating a different practice is the officer's call),
+    and says so in ``practice_notes``.
+    """
     old_scores, new_scores = _scores(old, data), _scores(new, data)
+    council = None
+    council_old: dict[str, Any] = {}
+    council_new: dict[str, Any] = {}
+    if council_rows is not None and len(council_rows) >= MIN_COUNCIL_ROWS:
+        council = _subset(data, council_rows)
+        council_old, council_new = _scores(old, council), _scores(new, council)
     reasons: list[str] = []
+    notes: list[str] = []
     table: list[dict[str, Any]] = []
 
-    def row(name: str, before: float | None, after: float | None, limit: float | None) -> None:
+    def row(name: str, before: float | None, after: float | None, limit: float | None) -> bool:
         delta = None if before is None or after is None else round(after - before, 4)
         table.append({"measure": name, "active": before, "new": after, "change": delta})
         if limit is not None and delta is not None and delta < -limit:
             reasons.append(f"{name} falls by {-delta:.3f} (more than {limit:.2f})")
+            return True
+        return False
+
+    def council_view(head: str, key: str, name: str) -> None:
+        if council is None or head not in council_old or head not in council_new:
+            return
+        before, after = council_old[head][key], council_new[head][key]
+        if after > before:
+            notes.append(
+                f"{name} rises from {before:.3f} to {after:.3f} on your {len(council)} "
+                "held-out corrections"
+            )
 
     measures = [
         ("themes", "macro_f1", "themes macro-F1", options.max_macro_f1_drop),
@@ -244,14 +311,37 @@ def gate(
         ("kind", "accuracy", "kind accuracy", None),
     ]
     for head, key, name, limit in measures:
-        if head in old_scores and head in new_scores:
-            row(name, old_scores[head][key], new_scores[head][key], limit)
+        in_both = head in old_scores and head in new_scores
+        if in_both and row(name, old_scores[head][key], new_scores[head][key], limit):
+            council_view(head, key, name)
     if "themes" in old_scores and "themes" in new_scores:
         for theme, before in old_scores["themes"]["per_label"].items():
             if before["support"] == 0:
                 continue
             after = new_scores["themes"]["per_label"][theme]
-            row(f"recall {theme}", before["recall"], after["recall"], options.max_recall_drop)
+            name = f"recall {theme}"
+            if not row(name, before["recall"], after["recall"], options.max_recall_drop):
+                continue
+            if council is None:
+                continue
+            council_label = council_old.get("themes", {}).get("per_label", {}).get(theme, {})
+            if council_label.get("support", 0):
+                before_f1 = council_label["f1"]
+                after_f1 = council_new["themes"]["per_label"][theme]["f1"]
+                if after_f1 > before_f1:
+                    notes.append(
+                        f"F1 of {theme} rises from {before_f1:.3f} to {after_f1:.3f} on your "
+                        f"{len(council)} held-out corrections"
+                    )
+            else:
+                # The council never uses this theme in its held-out rows.
+                wrong_before = _false_positives(old, council, theme)
+                wrong_after = _false_positives(new, council, theme)
+                if wrong_after < wrong_before:
+                    notes.append(
+                        f"your {len(council)} held-out corrections never use {theme}; the new "
+                        f"version suggests it {wrong_before - wrong_after} fewer times there"
+                    )
     return GateResult(
         passed=not reasons,
         reasons=reasons,
@@ -259,6 +349,8 @@ def gate(
         old=summary(old_scores),
         new=summary(new_scores),
         table=table,
+        practice_notes=notes,
+        practice_differs=bool(reasons) and len(notes) == len(reasons),
     )
 
 
@@ -293,6 +385,11 @@ def retrain(
     """
     suppress_sklearn_warnings()
     options = options or RetrainOptions()
+    if options.correction_weight <= 1.0:
+        raise TrainingError(
+            "a correction must weigh more than one starter row (weight "
+            f"{options.correction_weight:g} given); pass --weight 2 or more (the default is 4)"
+        )
     say = progress or (lambda _m: None)
     parent_path = Path(base_model) if base_model is not None else registry.active_path()
     active = load_model(parent_path)
@@ -338,10 +435,19 @@ def retrain(
     say(f"training on {len(merged)} rows ({len(train_corrections)} corrections)")
     new_model = ThemesModel(active.model.taxonomy, active.model.config)
     report = new_model.fit(data)
+    if options.learn_practice and new_model.theme_head is not None:
+        say("looking for the council's habits in the corrections")
+        new_model.practice = learn_rules(
+            report.oof,
+            merged["weight"].to_numpy(dtype=float) > 1.0,
+            new_model.theme_head.thresholds,
+            new_model.theme_head.labels,
+            new_model.category_head.labels if new_model.category_head is not None else [],
+        )
 
     say("comparing with the active model")
     starter = starter_test_data(active)
-    eval_frames = [all_held.assign(weight=1.0)]
+    eval_frames = [all_held.assign(weight=1.0, council=True)]
     if starter is not None:
         eval_frames.append(
             pd.DataFrame(
@@ -352,6 +458,7 @@ def retrain(
                     "themes": starter["themes"],
                     "category": starter["category"],
                     "weight": 1.0,
+                    "council": False,
                 }
             )
         )
@@ -373,7 +480,8 @@ def retrain(
         eval_data = None
     else:
         eval_data = labelled_data(eval_frame, active.model)
-        result_gate = gate(active.model, new_model, eval_data, options)
+        council_rows = np.flatnonzero(eval_frame["council"].to_numpy(dtype=bool))
+        result_gate = gate(active.model, new_model, eval_data, options, council_rows)
 
     name = registry.next_name()
     cv = oof_metrics(new_model, report.oof)
@@ -403,12 +511,14 @@ def retrain(
             "corrections_used": len(train_corrections),
             "corrections_held_out": len(all_held),
             "correction_weight": options.correction_weight,
+            "practice": None if new_model.practice is None else new_model.practice.to_meta(),
             "starter_test_sha256": None
             if starter is None
             else sha256_file(repository_root() / "data" / "test.csv"),
             "gate": {
                 "passed": result_gate.passed,
                 "reasons": result_gate.reasons,
+                "practice_notes": result_gate.practice_notes,
                 "rows": result_gate.rows,
                 "active": result_gate.old,
                 "new": result_gate.new,
@@ -440,4 +550,5 @@ def retrain(
         training_rows=len(merged),
         review_rows=len(texts),
         changed_rows=changed,
+        rules=new_model.practice.describe() if new_model.practice else [],
     )
