@@ -15,9 +15,11 @@ Usage: python benchmarks/retrain_curve.py [--out benchmarks/retrain_curve.md]
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +86,74 @@ def measure(model_dir: Path, held: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def run_steps(
+    work: Path,
+    pool: pd.DataFrame,
+    held: pd.DataFrame,
+    unseen: pd.DataFrame,
+    steps: list[int],
+    options: RetrainOptions,
+    label: str,
+) -> list[dict]:
+    """Retrain from the base model with the first n pool records for each n; measure each."""
+    rows = []
+    for n in steps:
+        rules: list[str] = []
+        notes: list[str] = []
+        if n == 0:
+            model_dir = work / "base_model"
+            seconds = 0.0
+            gate = "-"
+        else:
+            registry = Registry(work / f"registry_{label}_{n}")
+            registry.root.mkdir()
+            shutil.copytree(work / "base_model", registry.root / "default")
+            # The council reviewed n records plus the held-out slice; retrain keeps
+            # the slice out of training itself (same hash) and judges on it.
+            corrections = pd.concat([pool.head(n), held], ignore_index=True)
+            corrections["reviewed"] = "yes"
+            path = work / f"corrections_{label}_{n}.csv"
+            corrections.drop(columns=["habit_bias", "habit_visits"]).to_csv(path, index=False)
+            started = time.perf_counter()
+            result = retrain([path], registry, options)
+            seconds = time.perf_counter() - started
+            model_dir = result.version.path
+            practice = load_model(model_dir).model.practice
+            rules = practice.describe() if practice else []
+            notes = result.gate.practice_notes
+            gate = "passed" if result.gate.passed else "refused: " + "; ".join(result.gate.reasons)
+        scores = measure(model_dir, unseen)
+        rows.append(
+            {
+                "variant": label,
+                "corrections": n,
+                **scores,
+                "retrain_seconds": round(seconds, 1),
+                "gate": gate,
+                "gate_practice_notes": notes,
+                "rules": rules,
+            }
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
+def table(rows: list[dict]) -> list[str]:
+    lines = [
+        "| corrections | category accuracy | themes micro-F1 | themes macro-F1 "
+        "| bias filed as staff | visits recorded as meetings | rules learnt | retrain s | gate |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['corrections']} | {r['category_accuracy']:.3f} | {r['themes_micro_f1']:.3f} | "
+            f"{r['themes_macro_f1']:.3f} | {r['bias_filed_as_staff']:.0%} | "
+            f"{r['visits_recorded_as_meetings']:.0%} | {len(r['rules'])} | "
+            f"{r['retrain_seconds']} | {r['gate']} |"
+        )
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "retrain_curve.md")
@@ -95,13 +165,27 @@ def main() -> None:
     test = pd.read_csv(ROOT / "data" / "test.csv", dtype=str, keep_default_na=False)
     council_idx = rng.choice(len(train), COUNCIL_FROM_TRAIN, replace=False)
     base = train.drop(index=council_idx)
-    council = council_labels(pd.concat([train.iloc[council_idx], test], ignore_index=True))
-    held_mask = [
-        is_held_out(r, t, 20) for r, t in zip(council["reference"], council["text"], strict=True)
-    ]
-    held = council[held_mask].reset_index(drop=True)
-    pool = council[~np.array(held_mask)].sample(frac=1.0, random_state=3).reset_index(drop=True)
+    log = pd.concat([train.iloc[council_idx], test], ignore_index=True)
+    council = council_labels(log)
+    # A second council that labels exactly as the starter corpus does: no habit to learn,
+    # so any rule learnt for it is a false one.
+    agreeing = council_labels(log)
+    agreeing["themes"], agreeing["category"] = log["themes"], log["category"]
+    held_mask = np.array(
+        [is_held_out(r, t, 20) for r, t in zip(council["reference"], council["text"], strict=True)]
+    )
+    order = council[~held_mask].sample(frac=1.0, random_state=3).index
+    largest = max(args.steps)
 
+    def split(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        held = frame[held_mask].reset_index(drop=True)
+        pool = frame.loc[order].reset_index(drop=True)
+        # Measured on every council record no step learns from: the held-out slice and
+        # the pool rows beyond the largest step (more habit rows than the slice alone).
+        unseen = pd.concat([held, pool.iloc[largest:]], ignore_index=True)
+        return held, pool, unseen
+
+    held, pool, unseen = split(council)
     work = Path(tempfile.mkdtemp(prefix="retrain_curve_"))
     try:
         base_file = work / "base.csv"
@@ -109,39 +193,16 @@ def main() -> None:
         started = time.perf_counter()
         train_from_file(base_file, work / "base_model")
         base_seconds = time.perf_counter() - started
-        rows = []
-        for n in args.steps:
-            if n == 0:
-                model_dir = work / "base_model"
-                seconds = 0.0
-                gate = "-"
-            else:
-                registry = Registry(work / f"registry_{n}")
-                registry.root.mkdir()
-                shutil.copytree(work / "base_model", registry.root / "default")
-                # The council reviewed n records plus the held-out slice; retrain keeps
-                # the slice out of training itself (same hash) and judges on it.
-                corrections = pd.concat([pool.head(n), held], ignore_index=True)
-                corrections["reviewed"] = "yes"
-                path = work / f"corrections_{n}.csv"
-                corrections.drop(columns=["habit_bias", "habit_visits"]).to_csv(path, index=False)
-                started = time.perf_counter()
-                result = retrain(
-                    [path], registry, RetrainOptions(force=True, correction_weight=args.weight)
-                )
-                seconds = time.perf_counter() - started
-                model_dir = result.version.path
-                gate = (
-                    "passed" if result.gate.passed else "refused: " + "; ".join(result.gate.reasons)
-                )
-            scores = measure(model_dir, held)
-            rows.append(
-                {"corrections": n, **scores, "retrain_seconds": round(seconds, 1), "gate": gate}
-            )
-            print(rows[-1], flush=True)
+        options = RetrainOptions(force=True, correction_weight=args.weight)
+        text_only = replace(options, learn_practice=False)
+        with_rules = run_steps(work, pool, held, unseen, args.steps, options, "rules")
+        without = run_steps(work, pool, held, unseen, args.steps, text_only, "text")
+        a_held, a_pool, a_unseen = split(agreeing)
+        agree_rows = run_steps(work, a_pool, a_held, a_unseen, args.steps, options, "agreeing")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+    first = with_rules[0]
     lines = [
         "# Learning a council's habits from corrections",
         "",
@@ -149,23 +210,51 @@ def main() -> None:
         "`staff`; visits recorded as `meetings`. Base model: starter training split minus the",
         f"council's {COUNCIL_FROM_TRAIN} records ({len(base)} rows, trained in "
         f"{base_seconds:.0f}s). Measured on",
-        f"the council's held-out {len(held)} records, labelled the council's way",
-        f"({rows[0]['bias_rows']} bias complaints, {rows[0]['visit_rows']} with visits).",
+        f"the {len(unseen)} council records no step learns from (the {len(held)} held out by",
+        "`themes retrain` plus the pool rows beyond the largest step), labelled the council's way",
+        f"({first['bias_rows']} bias complaints, {first['visit_rows']} with visits).",
         f"Corrections weigh {args.weight:g} starter rows each; each retrain is forced active so "
         "every step is",
         "measured; the gate column says what the gate decided.",
         "",
-        "| corrections | category accuracy | themes micro-F1 | themes macro-F1 "
-        "| bias filed as staff | visits recorded as meetings | retrain s | gate |",
-        "|---|---|---|---|---|---|---|---|",
+        "## `themes retrain` (text model retrained, plus the council's rules)",
+        "",
+        *table(with_rules),
+        "",
+        "Rules learnt at each step:",
+        "",
     ]
-    for r in rows:
-        lines.append(
-            f"| {r['corrections']} | {r['category_accuracy']:.3f} | {r['themes_micro_f1']:.3f} | "
-            f"{r['themes_macro_f1']:.3f} | {r['bias_filed_as_staff']:.0%} | "
-            f"{r['visits_recorded_as_meetings']:.0%} | {r['retrain_seconds']} | {r['gate']} |"
-        )
+    for r in with_rules[1:]:
+        lines.append(f"- {r['corrections']} corrections: " + ("; ".join(r["rules"]) or "none"))
+    lines += [
+        "",
+        "Gate notes (measures that fell overall but rose on the council's own held-out rows):",
+        "",
+    ]
+    for r in with_rules[1:]:
+        notes = "; ".join(r["gate_practice_notes"]) or "none"
+        lines.append(f"- {r['corrections']} corrections: {notes}")
+    lines += [
+        "",
+        "## The text model alone (`RetrainOptions(learn_practice=False)`, the earlier behaviour)",
+        "",
+        *table(without),
+        "",
+        "## A council that labels exactly like the starter corpus (no habit to learn)",
+        "",
+        "The same records and steps with the starter labels kept; the habit columns count the",
+        "same records, so here they should stay near the base model's rate.",
+        "",
+        *table(agree_rows),
+        "",
+    ]
+    for r in agree_rows[1:]:
+        if r["rules"]:
+            lines.append(f"- false rules at {r['corrections']}: " + "; ".join(r["rules"]))
     args.out.write_text("\n".join(lines) + "\n")
+    (args.out.with_suffix(".json")).write_text(
+        json.dumps({"rules": with_rules, "text_only": without, "agreeing": agree_rows}, indent=1)
+    )
 
 
 if __name__ == "__main__":
