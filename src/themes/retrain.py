@@ -357,8 +357,9 @@ def gate(
 def _changed(old: ThemesModel, new: ThemesModel, texts: list[str]) -> int:
     before = old.predict(texts)
     after = new.predict(texts)
+    # Themes are listed most likely first; a new order alone is not a different suggestion.
     return sum(
-        (a.kind, a.category, tuple(a.themes)) != (b.kind, b.category, tuple(b.themes))
+        (a.kind, a.category, set(a.themes)) != (b.kind, b.category, set(b.themes))
         for a, b in zip(before, after, strict=True)
     )
 
