@@ -93,26 +93,22 @@ def prefill_frame(frame: pd.DataFrame, columns: Columns) -> tuple[pd.DataFrame, 
 def tag_frame(model: ThemesModel, frame: pd.DataFrame, text_column: str) -> pd.DataFrame:
     """The frame with suggestion columns set (existing ones replaced, new ones appended)."""
     texts = [cell_text(v) for v in frame[text_column].tolist()]
-    predictions = model.predict(texts)
+    s = model.suggest(texts)
+    blank = [not text.strip() for text in texts]
     out = frame.copy()
-    rows = []
-    for text, p in zip(texts, predictions, strict=True):
-        reasons = list(p.review_reasons)
-        if not text.strip():
-            reasons = ["no text"]
-        rows.append(
-            [
-                p.kind,
-                ";".join(p.themes),
-                p.category,
-                p.confidence,
-                p.needs_review or not text.strip(),
-                "; ".join(reasons),
-            ]
-        )
-    suggestions = pd.DataFrame(rows, columns=list(SUGGESTION_COLUMNS), index=frame.index)
+    # Built column by column: the same values as a row-by-row frame, without the rows.
+    columns: dict[str, list[object]] = {
+        "suggested_kind": list(s.kinds),
+        "suggested_themes": [";".join(themes) for themes in s.themes],
+        "suggested_category": list(s.categories),
+        "confidence": list(s.confidence),
+        "needs_review": [bool(r) or b for r, b in zip(s.review_reasons, blank, strict=True)],
+        "review_reason": [
+            "no text" if b else "; ".join(r) for r, b in zip(s.review_reasons, blank, strict=True)
+        ],
+    }
     for column in SUGGESTION_COLUMNS:
-        out[column] = suggestions[column]
+        out[column] = pd.Series(columns[column], index=frame.index)
     return out
 
 
