@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from typer.testing import CliRunner
 
 from conftest import DATA
+from themes.cli import app
+from themes.model import ThemesModel
 from themes.registry import load_model
+from themes.tagger import TagOptions, _scored_chunks, tag_file
 from themes.text import TextConfig, TextProcessor, _placeholders
 
 ODD_TEXTS = [
@@ -76,3 +84,119 @@ def test_suggest_matches_predict(small_model, texts):
     assert s.categories == [p.category for p in predictions]
     assert s.confidence == [p.confidence for p in predictions]
     assert s.review_reasons == [p.review_reasons for p in predictions]
+
+
+# ------------------------------------------------------------------ worker processes
+@pytest.fixture(scope="module")
+def many_rows(tmp_path_factory, corpus_train) -> Path:
+    """A log of 230 rows, including empty texts and officer entries, for 60-row chunks."""
+    frame = corpus_train.head(230)[["reference", "text", "kind", "themes"]].copy()
+    frame.loc[[3, 70, 140], "text"] = ["", "   ", ""]
+    frame.loc[frame.index % 3 == 0, ["kind", "themes"]] = ""
+    path = tmp_path_factory.mktemp("many") / "many.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".xlsx"])
+def test_jobs_2_writes_exactly_what_jobs_1_writes(small_model, many_rows, tmp_path, suffix):
+    model = load_model(small_model).model
+    outputs, summaries = [], []
+    for jobs in (1, 2):
+        out = tmp_path / f"jobs{jobs}{suffix}"
+        counted: list[int] = []
+        options = TagOptions(chunk_rows=60, jobs=jobs)
+        summaries.append(tag_file(model, many_rows, out, options, progress=counted.append))
+        assert counted == [60, 60, 60, 50]
+        outputs.append(out)
+    if suffix == ".xlsx":
+        frames = [pd.read_excel(p, dtype=str, keep_default_na=False) for p in outputs]
+        pd.testing.assert_frame_equal(*frames)
+    else:
+        assert outputs[0].read_bytes() == outputs[1].read_bytes()
+    assert summaries[0] == replace(summaries[1], output=summaries[0].output)
+    assert multiprocessing.active_children() == []
+
+
+def test_cli_jobs_option_gives_the_same_file(small_model, many_rows, tmp_path):
+    runner = CliRunner()
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"cli{jobs}.csv"
+        args = ["tag", str(many_rows), "--out", str(out), "--model", str(small_model)]
+        result = runner.invoke(app, [*args, "--jobs", jobs])
+        assert result.exit_code == 0, result.output
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    refused = runner.invoke(app, [*args, "--jobs", "0"])
+    assert refused.exit_code == 2
+
+
+def test_worker_chunks_stay_in_order_and_bounded(small_model, corpus_train):
+    model = load_model(small_model).model
+    frame = corpus_train.head(100)[["reference", "text"]].reset_index(drop=True)
+    pulled = []
+
+    def chunks():
+        for start in range(0, 100, 10):
+            pulled.append(start)
+            yield frame.iloc[start : start + 10]
+
+    seen = []
+    for chunk, texts, suggestions in _scored_chunks(model, chunks(), "text", jobs=2):
+        # In flight: what was read but not yet handed back, at most jobs + 1.
+        assert len(pulled) - len(seen) <= 3
+        seen.append(chunk.index[0])
+        assert suggestions.themes == model.suggest(texts).themes
+    assert seen == list(range(0, 100, 10))
+
+
+def _fail_on_marker(self, texts):
+    if any("FAIL-HERE" in t for t in texts):
+        raise ValueError("scoring failed")
+    return _real_suggest(self, texts)
+
+
+_real_suggest = ThemesModel.suggest
+
+
+@pytest.mark.skipif(
+    multiprocessing.get_start_method() != "fork", reason="the patch reaches workers by fork"
+)
+def test_worker_error_reaches_the_caller_and_nothing_is_written(
+    small_model, many_rows, tmp_path, monkeypatch
+):
+    frame = pd.read_csv(many_rows, dtype=str, keep_default_na=False)
+    frame.loc[150, "text"] = "FAIL-HERE"
+    source = tmp_path / "bad.csv"
+    frame.to_csv(source, index=False)
+    monkeypatch.setattr(ThemesModel, "suggest", _fail_on_marker)
+    out = tmp_path / "out.csv"
+    with pytest.raises(ValueError, match="scoring failed"):
+        tag_file(load_model(small_model).model, source, out, TagOptions(chunk_rows=20, jobs=2))
+    assert list(tmp_path.iterdir()) == [source]  # no output, no partial file
+    assert multiprocessing.active_children() == []
+
+
+def test_interrupt_stops_workers_and_writes_nothing(small_model, many_rows, tmp_path):
+    out = tmp_path / "out.csv"
+
+    written: list[int] = []
+
+    def interrupt(rows: int) -> None:
+        # Ctrl-C after the third chunk: workers are running and more chunks are queued.
+        written.append(rows)
+        if len(written) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        tag_file(
+            load_model(small_model).model,
+            many_rows,
+            out,
+            TagOptions(chunk_rows=20, jobs=2),
+            progress=interrupt,
+        )
+    assert written == [20, 20, 20]
+    assert list(tmp_path.iterdir()) == []
+    assert multiprocessing.active_children() == []
