@@ -200,3 +200,12 @@ def test_interrupt_stops_workers_and_writes_nothing(small_model, many_rows, tmp_
     assert written == [20, 20, 20]
     assert list(tmp_path.iterdir()) == []
     assert multiprocessing.active_children() == []
+
+
+def test_default_jobs_follows_idle_cores(monkeypatch):
+    from themes import tagger
+
+    monkeypatch.setattr(tagger.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    for load, expected in [(0.1, 2), (0.8, 1), (1.2, 1), (5.0, 1)]:
+        monkeypatch.setattr(tagger.os, "getloadavg", lambda load=load: (load, load, load))
+        assert tagger.default_jobs() == expected

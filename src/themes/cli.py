@@ -235,8 +235,8 @@ def tag(
             "--jobs",
             "-j",
             min=1,
-            help="Worker processes scoring chunks of a large file (default: one per core, "
-            "at most 2; 1: no workers). The output is the same whatever the number.",
+            help="Worker processes scoring chunks of a large file (default: as many as "
+            "there are idle cores, at most 2; 1: none). The output is the same either way.",
         ),
     ] = None,
 ) -> None:
