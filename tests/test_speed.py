@@ -209,3 +209,16 @@ def test_default_jobs_follows_idle_cores(monkeypatch):
     for load, expected in [(0.1, 2), (0.8, 1), (1.2, 1), (5.0, 1)]:
         monkeypatch.setattr(tagger.os, "getloadavg", lambda load=load: (load, load, load))
         assert tagger.default_jobs() == expected
+
+
+@pytest.mark.parametrize("word_ngrams", [(1, 1), (1, 3), (2, 3)])
+def test_featuriser_counts_for_other_ngram_ranges(texts, word_ngrams):
+    from themes.model import Featuriser, ModelConfig
+
+    f = Featuriser(ModelConfig(word_ngrams=word_ngrams, char_ngrams=(2, 4), min_df=1))
+    normalised = TextProcessor().normalise_many(texts)
+    f.fit_transform(normalised[:400])
+    expected = sp.hstack([f.word.transform(normalised), f.char.transform(normalised)], "csr")
+    got = f.transform(normalised)
+    assert np.array_equal(got.indices, expected.indices)
+    assert np.array_equal(got.data, expected.data)

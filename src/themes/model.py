@@ -241,7 +241,10 @@ class Featuriser:
             tokens = text.split()
             grams = list(tokens) if min_n == 1 else []
             for n in range(max(min_n, 2), max_n + 1):
-                grams += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+                if n == 2:  # the default; pairs by zip are cheaper than slices
+                    grams += [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+                else:
+                    grams += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
             columns.extend([j for j in map(get, grams) if j is not None])
             indptr.append(len(columns))
         counts = sp.csr_matrix(
