@@ -222,3 +222,78 @@ def test_featuriser_counts_for_other_ngram_ranges(texts, word_ngrams):
     got = f.transform(normalised)
     assert np.array_equal(got.indices, expected.indices)
     assert np.array_equal(got.data, expected.data)
+
+
+ORPHAN_RUN = """
+import sys
+from themes.registry import load_model
+from themes.tagger import TagOptions, tag_file
+
+calls = []
+
+def stall(rows):
+    calls.append(rows)
+    if len(calls) == 2:  # the second chunk came from a worker
+        print("written", flush=True)
+        import time
+        time.sleep(600)  # killed here, with workers started and chunks in flight
+
+model = load_model(sys.argv[3]).model
+tag_file(model, sys.argv[1], sys.argv[2], TagOptions(chunk_rows=20, jobs=2), progress=stall)
+"""
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="fork start method")
+def test_workers_leave_when_the_main_process_is_killed(small_model, many_rows, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "run.py"
+    script.write_text(ORPHAN_RUN)
+    args = [sys.executable, str(script), str(many_rows), str(tmp_path / "o.csv"), str(small_model)]
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "written"
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while time.monotonic() < deadline and len(workers) < 2:
+            workers = _children(process.pid)
+            time.sleep(0.05)
+        assert len(workers) == 2
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [pid for pid in alive if _alive(pid)]
+    for pid in alive:  # do not leave them behind even when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert alive == []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import threading
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -169,6 +171,16 @@ def _init_worker(model: ThemesModel) -> None:
     # Ctrl-C is handled by the main process, which stops the pool in order; a worker
     # killed mid-chunk would only add a second traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker waits for work on a pipe it also holds open, so it would outlive a main
+    # process that is killed (kill -9, out of memory): it leaves when orphaned instead.
+    parent = os.getppid()
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int, interval: float = 0.5) -> None:
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(1)
 
 
 def _suggest_in_worker(texts: list[str]) -> Suggestions:
