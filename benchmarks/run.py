@@ -342,8 +342,12 @@ def make_system(name: str) -> ThemesSystem | SklearnSystem:
 
 # ------------------------------------------------------------------------ child workers
 def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    # Children too: tagging may score chunks in worker processes (reaped before it returns).
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
 
 
 def _current_rss_mb() -> float:
@@ -410,7 +414,7 @@ def tag_job(job: dict[str, Any]) -> dict[str, Any]:
     from themes.dataset import Columns
     from themes.model import suppress_sklearn_warnings
     from themes.registry import load_model
-    from themes.tagger import TagOptions, tag_file
+    from themes.tagger import TagOptions, default_jobs, tag_file
 
     suppress_sklearn_warnings()
     wall = time.perf_counter()
@@ -433,6 +437,7 @@ def tag_job(job: dict[str, Any]) -> dict[str, Any]:
     seconds, cpu_seconds = time.perf_counter() - wall, _cpu_seconds() - cpu
     return {
         "rows": summary.rows,
+        "jobs": options.jobs or default_jobs(),
         "load_seconds": round(load_seconds, 3),
         "tag_seconds": round(seconds, 2),
         "tag_cpu_seconds": round(cpu_seconds, 2),

@@ -9,6 +9,7 @@ from themes.cli import app
 from themes.practice import PracticeRules, Rule, learn_rules, wilson_lower
 from themes.registry import load_model
 from themes.retrain import RetrainOptions, retrain
+from themes.tagger import TagOptions, tag_file
 
 THEMES = ["communication", "meetings", "visits", "bias"]
 CATEGORIES = ["service_provision", "assessment_review", "staff"]
@@ -150,6 +151,12 @@ def test_retrain_learns_a_council_habit_and_applies_it(tmp_path, registry, corpu
     assert meetings_after >= meetings_before + 0.2
     changed = [p for p in predictions if p.practice]
     assert changed and all("-visits" in p.practice for p in changed)
+    # Batch tagging applies the same rules.
+    log_file = tmp_path / "new.csv"
+    pd.DataFrame({"text": visit_texts}).to_csv(log_file, index=False)
+    tag_file(loaded.model, log_file, tmp_path / "tagged.csv", TagOptions())
+    tagged = pd.read_csv(tmp_path / "tagged.csv", dtype=str, keep_default_na=False)
+    assert tagged["suggested_themes"].tolist() == [";".join(p.themes) for p in predictions]
     # Before, the active model suggested visits for most of them.
     assert np.mean(["visits" in p.themes for p in before]) >= 0.5
     assert sum(has_visits) >= 30

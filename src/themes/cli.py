@@ -229,6 +229,16 @@ def tag(
             help="With --redact: spaCy pipeline whose PERSON entities are redacted too.",
         ),
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Worker processes scoring chunks of a large file (default: as many as "
+            "there are idle cores, at most 2; 1: none). The output is the same either way.",
+        ),
+    ] = None,
 ) -> None:
     """Tag every row of a log with suggested kind, themes, category and confidence."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress
@@ -250,6 +260,7 @@ def tag(
             safe_csv=safe_csv,
             prefill=prefill,
             redactor=redactor,
+            jobs=jobs,
         )
         with Progress(
             Col("tagging"), BarColumn(), MofNCompleteColumn(), console=err_console, transient=True

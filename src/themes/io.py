@@ -1276,6 +1276,25 @@ def _text_value(value: Any) -> str:
     return cell_text(value)
 
 
+def _columns(frame: pd.DataFrame) -> list[pd.Series]:
+    return [frame.iloc[:, i] for i in range(frame.shape[1])]
+
+
+def _csv_column(column: pd.Series) -> list[str]:
+    """A column's cells as CSV text (what _text_value gives each cell), column at a time.
+
+    Numbers and booleans are converted by one str() each; a per-cell type check of
+    every value was a large part of writing a tagged file.
+    """
+    kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else "O"
+    values = column.tolist()
+    if kind in "biu":
+        return [str(v) for v in values]
+    if kind == "f":
+        return ["" if v != v else str(v) for v in values]  # NaN (v != v) is empty
+    return [v if v.__class__ is str else _text_value(v) for v in values]
+
+
 class TableWriter:
     """Write rows to CSV, Excel or JSON lines through a temporary file renamed on success.
 
@@ -1361,13 +1380,15 @@ class TableWriter:
 
     def write(self, frame: pd.DataFrame) -> None:
         """Append the rows of ``frame`` (columns in the writer's order)."""
-        values = frame.to_numpy(dtype=object).tolist()
         if self.format == "csv":
-            rows = [[v if v.__class__ is str else _text_value(v) for v in row] for row in values]
+            rows: list[Any] = list(zip(*map(_csv_column, _columns(frame)), strict=True))
             if self.safe_csv:
                 rows = [[neutralise_formula(c) if c else c for c in row] for row in rows]
             self._guard(self._writer.writerows, rows)
-        elif self.format == "jsonl":
+            self.rows_written += len(rows)
+            return
+        values = frame.to_numpy(dtype=object).tolist()
+        if self.format == "jsonl":
             lines = []
             for row in values:
                 record = {c: _json_value(v) for c, v in zip(self.columns, row, strict=True)}

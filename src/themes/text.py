@@ -81,6 +81,8 @@ _NEGATORS = {
 }
 _PHONE_RE = re.compile(r"^\+?\d[\d\s\-()]{6,}\d$")
 _LONG_NUMBER_RE = re.compile(r"\d{5,}")
+# Distinct tokens or pieces remembered per process (bounded so memory stays flat).
+_CACHE_LIMIT = 500_000
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ class TextProcessor:
             entry = cache.get(token.text)
             if entry is None:
                 entry = (bool(token.is_punct), self._token_words(token))
-                if len(cache) < 500_000:
+                if len(cache) < _CACHE_LIMIT:
                     cache[token.text] = entry
             is_punct, token_words = entry
             if is_punct:
@@ -168,10 +170,45 @@ class TextProcessor:
                 negating = True
         return words
 
+    @cached_property
+    def _piece_cache(self) -> dict[str, str]:
+        # Normalised form of each whitespace-separated piece of text. spaCy's tokeniser
+        # splits on str.isspace() first and tokenises every piece on its own (a special
+        # case never spans whitespace), so a text's normal form is its pieces' normal
+        # forms joined by spaces. Looking pieces up here instead of building a spaCy Doc
+        # per text makes normalising short texts several times faster.
+        return {}
+
+    def _normalise_pieces(self, texts: list[str]) -> list[str]:
+        cache = self._piece_cache
+        split_texts = [t.split() for t in texts]
+        missing = {piece for pieces in split_texts for piece in pieces if piece not in cache}
+        table = cache
+        if missing:
+            fresh = list(missing)
+            found = {
+                piece: " ".join(self._doc_words(doc))
+                for piece, doc in zip(fresh, self.nlp.tokenizer.pipe(fresh), strict=True)
+            }
+            if len(cache) + len(found) <= _CACHE_LIMIT:
+                cache.update(found)
+            else:
+                # Cache full (a log of a million distinct names?): this batch's own table.
+                seen = {piece for pieces in split_texts for piece in pieces} - missing
+                table = {**{piece: cache[piece] for piece in seen}, **found}
+        out = []
+        for pieces in split_texts:
+            words = [table[piece] for piece in pieces]
+            out.append(" ".join([w for w in words if w]))
+        return out
+
     def normalise_many(self, texts: Iterable[str], batch_size: int = 1000) -> list[str]:
         """Normalised text for each input: tokens joined by single spaces."""
         limit = self.config.max_chars
-        prepared = (_placeholders(t[:limit] if len(t) > limit else t) for t in texts)
+        prepared = [_placeholders(t[:limit] if len(t) > limit else t) for t in texts]
+        if not self.config.mark_negation:
+            return self._normalise_pieces(prepared)
+        # Negation marking carries state from token to token across pieces: whole Docs.
         return [
             " ".join(self._doc_words(doc))
             for doc in self.nlp.tokenizer.pipe(prepared, batch_size=batch_size)
