@@ -133,6 +133,11 @@ def test_retrain_learns_a_council_habit_and_applies_it(tmp_path, registry, corpu
     assert result.exit_code == 0, result.output
     assert "Habits learnt from your corrections" in result.output
     assert "theme 'visits' is not used where it would be suggested" in result.output
+    # The starter test rows still use visits, so the gate refuses; it says the council's
+    # own held-out corrections disagree with them.
+    said = " ".join(result.output.split())  # the console wraps long lines
+    assert "recall visits falls" in said
+    assert "held-out corrections never use visits" in said
     version = registry.get("v001")
     loaded = load_model(version.path)
     assert loaded.meta["retrain"]["practice"]["rules"]

@@ -745,6 +745,8 @@ def retrain(
             f"Version {name} is active (--force) although the gate refused it: "
             + "; ".join(gate.reasons)
         )
+        for note in gate.practice_notes:
+            console.print(f"  but {note}")
     else:
         console.print(f"Version {name} was saved but NOT made active: " + "; ".join(gate.reasons))
         for note in gate.practice_notes:
