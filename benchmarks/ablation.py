@@ -30,8 +30,8 @@ VARIANTS: dict[str, ModelConfig] = {
     "negation marking": ModelConfig(text=TextConfig(mark_negation=True)),
     "words only (no char n-grams)": ModelConfig(char_ngrams=None),
     "word unigrams only": ModelConfig(word_ngrams=(1, 1)),
-    "C=1": ModelConfig(theme_c=1.0, category_c=1.0, kind_c=1.0),
-    "C=10": ModelConfig(theme_c=10.0, category_c=10.0, kind_c=10.0),
+    "C/4 (themes 0.075, others 1)": ModelConfig(theme_svm_c=0.075, category_c=1.0, kind_c=1.0),
+    "C*2.5 (themes 0.75, others 10)": ModelConfig(theme_svm_c=0.75, category_c=10.0, kind_c=10.0),
 }
 
 

@@ -243,3 +243,24 @@ def test_unknown_encoding_message(tmp_path):
 
 def test_paths_are_path_objects(small_model):
     assert isinstance(load_model(small_model).path, Path)
+
+
+def test_theme_head_calibrates_and_blends_thresholds():
+    import numpy as np
+    import scipy.sparse as sp
+
+    from themes.model import ModelConfig, ThemeHead, best_shared_threshold
+
+    rng = np.random.default_rng(0)
+    X = sp.random(200, 50, density=0.1, format="csr", random_state=0)
+    Y = (rng.random((200, 3)) < 0.3).astype(int)
+    Y[:, 2] = 0  # a theme no training row has
+    head = ThemeHead(["a", "b", "never"], ModelConfig(cv_folds=3))
+    oof = head.fit(X, Y, None)
+    assert oof is not None and ((oof >= 0) & (oof <= 1)).all()
+    proba = head.predict_proba(X)
+    # The absent theme is never suggested, whatever the shared threshold.
+    assert (proba[:, 2] < head.thresholds[2]).all()
+    assert ((head.thresholds > 0) & (head.thresholds < 1)).all()
+    truth, scores = np.array([[1, 0], [0, 1]]), np.array([[0.9, 0.2], [0.1, 0.8]])
+    assert 0.2 < best_shared_threshold(truth, scores) <= 0.8

@@ -70,8 +70,9 @@ def test_stacked_theme_heads_equal_each_estimator(small_model, texts):
     model = load_model(small_model).model
     head = model.theme_head
     X = model.featuriser.transform(model.processor.normalise_many(texts))
-    expected = head._proba(head.estimators, head.constant, X)
-    np.testing.assert_array_equal(head.predict_proba(X), expected)
+    # Each theme's own decision_function, then its calibration sigmoid.
+    expected = head._calibrated(head._scores(head.estimators, head.constant, X))
+    np.testing.assert_allclose(head.predict_proba(X), expected, rtol=1e-12, atol=1e-15)
     assert "_stacked" not in head.__getstate__()
 
 
