@@ -9,6 +9,7 @@ from themes.cli import app
 from themes.practice import PracticeRules, Rule, learn_rules, wilson_lower
 from themes.registry import load_model
 from themes.retrain import RetrainOptions, retrain
+from themes.review import QueueOptions, build_queue
 from themes.tagger import TagOptions, tag_file
 
 THEMES = ["communication", "meetings", "visits", "bias"]
@@ -176,3 +177,30 @@ def test_rules_off_keeps_the_text_model_alone(tmp_path, registry, corpus_train):
     assert result.rules == []
     assert load_model(result.version.path).model.practice is None
     assert pd.read_csv(result.version.path / "training_data.csv")["weight"].max() == 4.0
+
+
+def test_review_queue_does_not_flag_what_a_rule_explains(small_model, corpus_train):
+    """A row labelled the council's way is not a 'likely labelling mistake'."""
+    model = load_model(small_model).model
+    texts = corpus_train.loc[corpus_train["themes"].str.contains("visits"), "text"].tolist()
+    visits = model.theme_head.labels.index("visits")
+    scores = model.probabilities(texts)["themes"][:, visits]
+    sure = [t for t, p in zip(texts, scores, strict=True) if p >= 0.95]
+    assert len(sure) >= 5
+    frame = pd.DataFrame({"text": sure, "themes": "meetings", "reviewed": ""})
+    options = QueueOptions()
+
+    def lacks_visits() -> int:
+        queue = build_queue(model, frame, options)
+        return int(queue["queue_reason"].str.contains("lacks visits").sum())
+
+    assert lacks_visits() >= 5  # without rules: flagged as missing visits
+    model.practice = PracticeRules(
+        model.theme_head.labels,
+        model.category_head.labels,
+        [
+            Rule("drop_theme", "visits", "visits", 20, 20, 0.1),
+            Rule("add_theme", "visits", "meetings", 20, 20, 0.05),
+        ],
+    )
+    assert lacks_visits() == 0

@@ -82,7 +82,11 @@ def _category_contradictions(
 
 
 def _theme_contradictions(
-    model: ThemesModel, given: list[list[str] | None], proba: np.ndarray, options: QueueOptions
+    model: ThemesModel,
+    given: list[list[str] | None],
+    proba: np.ndarray,
+    options: QueueOptions,
+    suggested: list[list[str]],
 ) -> dict[int, tuple[float, str]]:
     head = model.theme_head
     if head is None:
@@ -95,6 +99,8 @@ def _theme_contradictions(
         notes, score = [], 0.0
         for j, label in enumerate(labels):
             p, t = proba[i, j], head.thresholds[j]
+            if (label in themes) == (label in suggested[i]):
+                continue  # the final suggestion agrees (a council rule may have set it)
             if label in themes and p < options.contradiction_below * t:
                 notes.append(f"has {label} but the model gives it {p:.0%}")
                 score += t - p
@@ -113,6 +119,9 @@ def build_queue(model: ThemesModel, frame: pd.DataFrame, options: QueueOptions) 
     texts = [cell_text(v) for v in frame[columns.text]]
     probs = model.probabilities(texts)
     predictions = model.decide(texts, probs)
+    # What the model finally suggests, the council's rules included (themes.practice): a
+    # label those rules explain is the council's practice, not a labelling mistake.
+    final = model.suggestions(texts, probs, always_categorise=True)
     reviewed = (
         frame[options.reviewed_column].map(is_reviewed).tolist()
         if options.reviewed_column in frame.columns
@@ -124,12 +133,14 @@ def build_queue(model: ThemesModel, frame: pd.DataFrame, options: QueueOptions) 
         for i, (score, reason) in _category_contradictions(
             model, given, probs["category"], options
         ).items():
+            if final.categories[i] == given[i]:
+                continue
             contradictions.setdefault(i, (0.0, []))
             contradictions[i] = (contradictions[i][0] + score, [*contradictions[i][1], reason])
     if columns.themes in frame.columns and "themes" in probs:
         given_themes = [split_themes(v) or None for v in frame[columns.themes]]
         for i, (score, reason) in _theme_contradictions(
-            model, given_themes, probs["themes"], options
+            model, given_themes, probs["themes"], options, final.themes
         ).items():
             contradictions.setdefault(i, (0.0, []))
             contradictions[i] = (contradictions[i][0] + score, [*contradictions[i][1], reason])
