@@ -256,17 +256,10 @@ def system_class(run: Any) -> type:
             self.report: Any = None
 
         def fit(self, texts, Y, y, labels) -> None:
-            from themes.model import LabelledData, ModelConfig, ThemesModel
-            from themes.taxonomy import taxonomy_from_labels
+            from themes.model import ModelConfig, ThemesModel
 
             self.labels = list(labels)
-            if Y is not None:
-                taxonomy = taxonomy_from_labels([], [], self.labels, name="NHS feedback themes")
-                themes = [[self.labels[j] for j in np.flatnonzero(row)] for row in Y]
-                data = LabelledData(texts=texts, themes=themes)
-            else:
-                taxonomy = taxonomy_from_labels([], self.labels, [], name="NHS categories")
-                data = LabelledData(texts=texts, categories=[str(v) for v in y])
+            taxonomy, data = run.themes_training_data(texts, Y, y, self.labels)
             if self.factory is None:
                 self.model = ThemesModel(taxonomy, ModelConfig())
             else:

@@ -203,6 +203,25 @@ def subsample(train: np.ndarray, size: int | None, seed: int) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------ systems
+def themes_training_data(
+    texts: list[str], Y: np.ndarray | None, y: np.ndarray | None, labels: list[str]
+) -> tuple[Any, Any]:
+    """A taxonomy from the task's labels and the rows as themes' LabelledData.
+
+    ``Y`` (rows x labels, 0/1) for the multi-label task, else ``y`` (one label per row).
+    """
+    from themes.model import LabelledData
+    from themes.taxonomy import taxonomy_from_labels
+
+    if Y is not None:
+        taxonomy = taxonomy_from_labels([], [], labels, name="NHS feedback themes")
+        themes = [[labels[j] for j in np.flatnonzero(row)] for row in Y]
+        return taxonomy, LabelledData(texts=texts, themes=themes)
+    assert y is not None
+    taxonomy = taxonomy_from_labels([], labels, [], name="NHS feedback categories")
+    return taxonomy, LabelledData(texts=texts, categories=[str(v) for v in y])
+
+
 class ThemesSystem:
     """The engine, through its public API only."""
 
@@ -214,17 +233,10 @@ class ThemesSystem:
         self.labels: list[str] = []
 
     def fit(self, texts: list[str], Y: np.ndarray | None, y: np.ndarray | None, labels) -> None:
-        from themes.model import LabelledData, ModelConfig, ThemesModel
-        from themes.taxonomy import taxonomy_from_labels
+        from themes.model import ModelConfig, ThemesModel
 
         self.labels = list(labels)
-        if Y is not None:
-            taxonomy = taxonomy_from_labels([], [], self.labels, name="NHS feedback themes")
-            themes = [[self.labels[j] for j in np.flatnonzero(row)] for row in Y]
-            data = LabelledData(texts=texts, themes=themes)
-        else:
-            taxonomy = taxonomy_from_labels([], self.labels, [], name="NHS feedback categories")
-            data = LabelledData(texts=texts, categories=[str(v) for v in y])
+        taxonomy, data = themes_training_data(texts, Y, y, self.labels)
         self.model = ThemesModel(taxonomy, ModelConfig())
         self.model.fit(data)
 
