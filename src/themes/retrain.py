@@ -34,7 +34,7 @@ from themes.dataset import (
 from themes.errors import LabelError, ModelError, TrainingError
 from themes.evaluate import evaluate_predictions, oof_metrics, summary
 from themes.io import ReadOptions, cell_text
-from themes.model import LabelledData, ThemesModel, suppress_sklearn_warnings
+from themes.model import LabelledData, Prediction, ThemesModel, suppress_sklearn_warnings
 from themes.practice import learn_rules
 from themes.registry import (
     TRAINING_DATA_FILE,
@@ -80,6 +80,8 @@ class GateResult:
     old: dict[str, Any]
     new: dict[str, Any]
     table: list[dict[str, Any]]
+    # The new version's full scores on the same rows (kept as its held-out metrics).
+    new_metrics: dict[str, Any] = field(default_factory=dict)
     # For refused measures that improve on the council's own held-out corrections.
     practice_notes: list[str] = field(default_factory=list)
     # Every refused measure improves on the council's own rows: the fall is on starter
@@ -229,11 +231,6 @@ def labelled_data(frame: pd.DataFrame, model: ThemesModel) -> LabelledData:
     return data
 
 
-def _scores(model: ThemesModel, data: LabelledData) -> dict[str, Any]:
-    predictions = model.predict(data.texts, always_categorise=True)
-    return evaluate_predictions(model, data, predictions)
-
-
 def _subset(data: LabelledData, rows: np.ndarray) -> LabelledData:
     def pick(values: list[Any] | None) -> list[Any] | None:
         return None if values is None else [values[i] for i in rows]
@@ -246,8 +243,7 @@ def _subset(data: LabelledData, rows: np.ndarray) -> LabelledData:
     )
 
 
-def _false_positives(model: ThemesModel, data: LabelledData, theme: str) -> int:
-    predictions = model.predict(data.texts)
+def _false_positives(predictions: list[Prediction], data: LabelledData, theme: str) -> int:
     truths = data.themes or [None] * len(data)
     return sum(
         theme in p.themes and truth is not None and theme not in truth
@@ -274,13 +270,22 @@ def gate(
     gate still refuses (activating a different practice is the officer's call),
     and says so in ``practice_notes``.
     """
-    old_scores, new_scores = _scores(old, data), _scores(new, data)
+    # Each model predicts every row once; the council's rows are judged on a subset.
+    old_pred = old.predict(data.texts, always_categorise=True)
+    new_pred = new.predict(data.texts, always_categorise=True)
+    old_scores = evaluate_predictions(old, data, old_pred)
+    new_scores = evaluate_predictions(new, data, new_pred)
     council = None
     council_old: dict[str, Any] = {}
     council_new: dict[str, Any] = {}
+    council_old_pred: list[Prediction] = []
+    council_new_pred: list[Prediction] = []
     if council_rows is not None and len(council_rows) >= MIN_COUNCIL_ROWS:
         council = _subset(data, council_rows)
-        council_old, council_new = _scores(old, council), _scores(new, council)
+        council_old_pred = [old_pred[i] for i in council_rows]
+        council_new_pred = [new_pred[i] for i in council_rows]
+        council_old = evaluate_predictions(old, council, council_old_pred)
+        council_new = evaluate_predictions(new, council, council_new_pred)
     reasons: list[str] = []
     notes: list[str] = []
     table: list[dict[str, Any]] = []
@@ -335,8 +340,8 @@ def gate(
                     )
             else:
                 # The council never uses this theme in its held-out rows.
-                wrong_before = _false_positives(old, council, theme)
-                wrong_after = _false_positives(new, council, theme)
+                wrong_before = _false_positives(council_old_pred, council, theme)
+                wrong_after = _false_positives(council_new_pred, council, theme)
                 if wrong_after < wrong_before:
                     notes.append(
                         f"your {len(council)} held-out corrections never use {theme}; the new "
@@ -349,6 +354,7 @@ def gate(
         old=summary(old_scores),
         new=summary(new_scores),
         table=table,
+        new_metrics=new_scores,
         practice_notes=notes,
         practice_differs=bool(reasons) and len(notes) == len(reasons),
     )
@@ -486,7 +492,7 @@ def retrain(
 
     name = registry.next_name()
     cv = oof_metrics(new_model, report.oof)
-    held_metrics = _scores(new_model, eval_data) if eval_data is not None else {}
+    held_metrics = result_gate.new_metrics
     training_bytes = csv_bytes(merged[DATA_COLUMNS])
     meta_extra = {
         "training": {
