@@ -1,0 +1,3 @@
+from themes.cli.app import main
+
+main()

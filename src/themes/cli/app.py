@@ -1,0 +1,56 @@
+"""The ``themes`` application: its commands, in the order ``themes --help`` lists them."""
+
+from typing import Annotated
+
+import typer
+
+from themes.cli.commands.evaluate import evaluate
+from themes.cli.commands.models import models_app
+from themes.cli.commands.redact import redact
+from themes.cli.commands.report import report
+from themes.cli.commands.retrain import retrain
+from themes.cli.commands.review_queue import review_queue
+from themes.cli.commands.suggest import suggest
+from themes.cli.commands.tag import tag
+from themes.cli.commands.train import train
+from themes.cli.session import print_version, unwind_on_sigterm
+
+app = typer.Typer(
+    name="themes",
+    help=(
+        "Tag children's social care complaints and compliments with themes and a category, "
+        "and build the annual report's tables."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Show the version and exit.", callback=print_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """Tag complaints and compliments; build annual report tables."""
+
+
+app.command()(train)
+app.command()(tag)
+app.command()(redact)
+app.command()(suggest)
+app.command()(evaluate)
+app.command()(report)
+app.command()(retrain)
+app.command("review-queue")(review_queue)
+app.add_typer(models_app, name="models")
+
+
+def main() -> None:
+    """Entry point of the ``themes`` script."""
+    unwind_on_sigterm()
+    app()

@@ -1,0 +1,70 @@
+"""``themes retrain``: learn from officers' corrections, behind a quality gate."""
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from themes.cli import render
+from themes.cli.options import RegistryOption, ReviewedColumn, column_options, read_options
+from themes.cli.session import quiet_library_warnings, user_errors
+
+
+@read_options
+@column_options()
+def retrain(
+    files: Annotated[
+        list[Path], typer.Argument(help="Review files: tagged logs with officers' corrections.")
+    ],
+    all_labelled: Annotated[
+        bool,
+        typer.Option(
+            "--all-labelled", help="Learn from every labelled row, not only reviewed ones."
+        ),
+    ] = False,
+    registry: RegistryOption = None,
+    model: Annotated[
+        Path | None,
+        typer.Option("--model", "-m", help="Start from this model instead of the active one."),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Make the new version active even if the gate refuses it."),
+    ] = False,
+    weight: Annotated[
+        float,
+        typer.Option(
+            "--weight", help="How many starter rows one correction counts as (more than 1)."
+        ),
+    ] = 4.0,
+    reviewed_column: ReviewedColumn = "reviewed",
+    columns: Any = None,
+    read: Any = None,
+) -> None:
+    """Learn from officers' corrections; the new version is used only if it is not worse."""
+    from themes.registry import Registry
+    from themes.retrain import RetrainOptions
+    from themes.retrain import retrain as run_retrain
+
+    quiet_library_warnings()
+    with user_errors():
+        options = RetrainOptions(
+            columns=columns,
+            reviewed_column=reviewed_column,
+            all_labelled=all_labelled,
+            correction_weight=weight,
+            force=force,
+            encoding=read.encoding,
+            sheet=read.sheet,
+            header_row=read.header_row,
+            delimiter=read.delimiter,
+        )
+        with render.err_console.status("retraining...") as status:
+            result = run_retrain(
+                files,
+                Registry(registry),
+                options,
+                base_model=model,
+                progress=lambda message: status.update(f"retraining: {message}"),
+            )
+    render.retrained(result)

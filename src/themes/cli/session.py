@@ -1,0 +1,68 @@
+"""What every command does around its work: one-line errors, loading a model, process settings.
+
+The library never sets process-wide state; the command line does, here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.markup import escape
+
+from themes.cli.render import console, err_console
+from themes.errors import ThemesError
+
+if TYPE_CHECKING:
+    from themes.registry import LoadedModel
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn a ThemesError into one line on stderr and exit code 2 (no traceback)."""
+    try:
+        yield
+    except ThemesError as exc:
+        err_console.print(
+            f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
+        raise typer.Exit(code=exc.exit_code) from None
+
+
+def quiet_library_warnings() -> None:
+    """Silence scikit-learn's convergence chatter, which means nothing to an officer."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+
+
+def load(model: Path | None) -> LoadedModel:
+    """The model of ``--model``, else the default one, printing its version warnings."""
+    from themes.registry import default_model_dir, load_model
+
+    quiet_library_warnings()
+    loaded = load_model(model if model is not None else default_model_dir())
+    for warning in loaded.warnings:
+        err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
+    return loaded
+
+
+def print_version(value: bool) -> None:
+    if value:
+        from themes import __version__
+
+        console.print(f"themes {__version__}")
+        raise typer.Exit()
+
+
+def unwind_on_sigterm() -> None:
+    """A killed run (SIGTERM) unwinds like Ctrl+C, so temporary output files are removed."""
+    with contextlib.suppress(ValueError, AttributeError):  # not the main thread / Windows
+        signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
