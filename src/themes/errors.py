@@ -106,3 +106,7 @@ def _plain(name: str) -> str:
 def _option_value(value: str) -> str:
     """The value as it would be typed in a shell (quoted when it has spaces)."""
     return f'"{value}"' if any(ch.isspace() for ch in value) or not value else value
+
+
+class ConfigError(ThemesError, ValueError):
+    """A configuration value is out of range or of the wrong type."""

@@ -1,0 +1,228 @@
+"""ThemesModel: the featuriser and three heads (kind, category, themes) as one estimator.
+
+One feature space (by default TF-IDF over word 1-2 grams and character 2-5 grams of
+spaCy-normalised text) feeds three heads, each trained only on the rows that carry
+its label. Class weights are balanced throughout because the labels are imbalanced
+(a council sees many more communication complaints than data breaches).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from themes.errors import TrainingError
+from themes.model.config import ModelConfig
+from themes.model.data import LabelledData, Prediction, Suggestions
+from themes.model.decide import Heads, decide
+from themes.model.features import Featuriser, stack
+from themes.model.heads import SingleLabelHead, ThemeHead
+from themes.model.practice import PracticeRules, learn_rules
+from themes.taxonomy import Taxonomy
+
+ProgressCallback = Callable[[str], None]
+
+
+@dataclass
+class TrainingReport:
+    """What training saw: rows per head and out-of-fold predictions (head -> (row
+    indices, truth, out-of-fold probabilities or None))."""
+
+    rows: int
+    rows_per_head: dict[str, int]
+    oof: dict[str, Any]
+
+
+def _texts(texts: Sequence[Any]) -> list[str]:
+    return [t if isinstance(t, str) else "" for t in texts]
+
+
+class ThemesModel(BaseEstimator):
+    """Suggests kind, category and themes for texts.
+
+    ``fit(data)`` returns self; ``training_report_`` then holds what training saw
+    (not saved with the model). With ``corrections`` (a mask of the rows that are a
+    council's corrections), fit also learns the council's habits as explicit rules
+    (``practice_``, themes.model.practice), applied after the text model's decisions.
+    """
+
+    def __init__(self, taxonomy: Taxonomy, config: ModelConfig | None = None) -> None:
+        self.taxonomy = taxonomy
+        self.config = config
+
+    @property
+    def config_(self) -> ModelConfig:
+        return self.config or ModelConfig()
+
+    # ----------------------------------------------------------------- training
+    def fit(
+        self,
+        data: LabelledData,
+        progress: ProgressCallback | None = None,
+        *,
+        corrections: np.ndarray | None = None,
+    ) -> ThemesModel:
+        say = progress or (lambda _msg: None)
+        config = self.config_
+        if len(data) == 0:
+            raise TrainingError("no training rows; the file has a header but no data")
+        say("building features")
+        self.featuriser_ = Featuriser(config)
+        blocks = self.featuriser_.fit_blocks(data.texts)
+        weights = None if data.weights is None else np.asarray(data.weights, dtype=float)
+        rows_per_head: dict[str, int] = {}
+        oof: dict[str, Any] = {}
+        self.kind_head_: SingleLabelHead | None = None
+        self.category_head_: SingleLabelHead | None = None
+        self.theme_head_: ThemeHead | None = None
+        self.practice_: PracticeRules | None = None
+        inputs = _HeadInputs(blocks, config)
+
+        def single(name: str, values: list[str | None] | None, labels: list[str], c: float):
+            if values is None or not labels:
+                return None
+            idx = np.array([i for i, v in enumerate(values) if v])
+            if not len(idx):
+                return None
+            say(f"training {name} on {len(idx)} rows")
+            head = SingleLabelHead(labels, C=c, cv_folds=config.cv_folds, seed=config.seed)
+            y = np.array([values[i] for i in idx])
+            head.fit(inputs.get(name)[idx], y, _sub(weights, idx))
+            oof[name] = (idx, y, head.oof_proba_)
+            rows_per_head[name] = len(idx)
+            return head
+
+        self.kind_head_ = single("kind", data.kinds, self.taxonomy.kind_ids, config.kind_c)
+        self.category_head_ = single(
+            "category", data.categories, self.taxonomy.category_ids, config.category_c
+        )
+        if data.themes is not None and self.taxonomy.theme_ids:
+            idx = np.array([i for i, t in enumerate(data.themes) if t is not None])
+            if len(idx):
+                labels = self.taxonomy.theme_ids
+                say(f"training {len(labels)} themes on {len(idx)} rows")
+                Y = np.zeros((len(idx), len(labels)), dtype=int)
+                for r, i in enumerate(idx):
+                    for theme in data.themes[i] or []:
+                        Y[r, labels.index(theme)] = 1
+                head = ThemeHead(
+                    labels,
+                    C=config.theme_svm_c,
+                    tol=config.theme_tol,
+                    cv_folds=config.cv_folds,
+                    seed=config.seed,
+                    threshold_own=config.theme_threshold_own,
+                    min_positives_for_threshold=config.min_positives_for_threshold,
+                )
+                self.theme_head_ = head.fit(inputs.get("themes")[idx], Y, _sub(weights, idx))
+                oof["themes"] = (idx, Y, head.oof_proba_)
+                rows_per_head["themes"] = len(idx)
+        if not rows_per_head:
+            raise TrainingError(
+                "no labelled rows: expected at least one of the label columns "
+                "(kind, themes, category) to have values"
+            )
+        self.training_report_ = TrainingReport(len(data), rows_per_head, oof)
+        if corrections is not None and self.theme_head_ is not None:
+            say("looking for the council's habits in the corrections")
+            self.practice_ = learn_rules(
+                oof,
+                np.asarray(corrections, dtype=bool),
+                self.theme_head_.thresholds_,
+                self.theme_head_.classes_,
+                self.category_head_.classes_ if self.category_head_ is not None else [],
+            )
+        return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        # What training saw (out-of-fold predictions) is not part of the saved model.
+        return {k: v for k, v in self.__dict__.items() if k != "training_report_"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    # --------------------------------------------------------------- prediction
+    @property
+    def heads(self) -> list[str]:
+        """Names of the trained heads."""
+        return [
+            name
+            for name, head in (
+                ("kind", self.kind_head_),
+                ("category", self.category_head_),
+                ("themes", self.theme_head_),
+            )
+            if head is not None
+        ]
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        """Each theme's decision threshold."""
+        head = self.theme_head_
+        if head is None:
+            return {}
+        return dict(zip(head.classes_, map(float, head.thresholds_), strict=True))
+
+    def predict_proba(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Each trained head's probabilities for a batch of texts (head -> texts x labels)."""
+        blocks = self.featuriser_.transform_blocks(_texts(texts))
+        inputs = _HeadInputs(blocks, self.config_)
+        out: dict[str, np.ndarray] = {}
+        if self.kind_head_ is not None:
+            out["kind"] = self.kind_head_.predict_proba(inputs.get("kind"))
+        if self.category_head_ is not None:
+            out["category"] = self.category_head_.predict_proba(inputs.get("category"))
+        if self.theme_head_ is not None:
+            out["themes"] = self.theme_head_.predict_proba(inputs.get("themes"))
+        return out
+
+    def suggest(
+        self,
+        texts: Sequence[str],
+        probs: dict[str, np.ndarray] | None = None,
+        *,
+        always_categorise: bool = False,
+    ) -> Suggestions:
+        """Suggestions for a batch of texts (from ``probs`` when already computed)."""
+        texts = _texts(texts)
+        if probs is None:
+            probs = self.predict_proba(texts)
+        heads = Heads(
+            kind_labels=self.kind_head_.classes_ if self.kind_head_ is not None else None,
+            category_labels=(
+                self.category_head_.classes_ if self.category_head_ is not None else None
+            ),
+            theme_labels=self.theme_head_.classes_ if self.theme_head_ is not None else None,
+            thresholds=self.theme_head_.thresholds_ if self.theme_head_ is not None else None,
+            categorised_kinds=self.taxonomy.categorised_kinds,
+        )
+        return decide(
+            texts, probs, heads, self.config_, self.practice_, always_categorise=always_categorise
+        )
+
+    def predict(self, texts: Sequence[str], *, always_categorise: bool = False) -> list[Prediction]:
+        """``suggest(texts).predictions()``: one Prediction per text."""
+        return self.suggest(texts, always_categorise=always_categorise).predictions()
+
+
+class _HeadInputs:
+    """Each head's feature matrix: the blocks it reads, stacked once per distinct choice."""
+
+    def __init__(self, blocks: dict[str, Any], config: ModelConfig) -> None:
+        self.blocks = blocks
+        self.config = config
+        self.stacked: dict[tuple[str, ...], Any] = {}
+
+    def get(self, head: str) -> Any:
+        names = tuple(n for n in self.config.steps_for(head) if n in self.blocks)
+        if names not in self.stacked:
+            self.stacked[names] = stack([self.blocks[n] for n in names])
+        return self.stacked[names]
+
+
+def _sub(weights: np.ndarray | None, idx: np.ndarray) -> np.ndarray | None:
+    return None if weights is None else weights[idx]
