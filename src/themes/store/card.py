@@ -1,0 +1,50 @@
+"""The model card: a short README written into every model folder."""
+
+from __future__ import annotations
+
+from themes.store.meta import ModelMeta
+
+
+def model_card(meta: ModelMeta) -> str:
+    """A short README for a model folder."""
+    training = meta.training
+    lines = [
+        f"# themes model ({meta.taxonomy.get('name', 'unnamed taxonomy')})",
+        "",
+        f"Created {meta.created} with themes {meta.versions.get('themes')}, "
+        f"scikit-learn {meta.versions.get('scikit-learn')}, "
+        f"Python {meta.versions.get('python')}.",
+        "",
+        "## What it predicts",
+        f"Heads: {', '.join(meta.heads)}.",
+    ]
+    for key in ("kinds", "categories", "themes"):
+        ids = [label["id"] for label in meta.taxonomy.get(key, [])]
+        if ids:
+            lines.append(f"- {key}: {', '.join(ids)}")
+    lines += [
+        "",
+        "## Training data",
+        f"{training.rows} rows from `{training.source}` (sha256 {training.sha256[:16]}...).",
+        "",
+        "## Measured quality",
+    ]
+    for name, block in meta.metrics.items():
+        headline = block.get("summary", {})
+        if headline:
+            parts = ", ".join(f"{k} {v:.3f}" for k, v in headline.items())
+            lines.append(f"- {name} ({block.get('rows', '?')} rows): {parts}")
+    rules = ((meta.retrain.practice if meta.retrain else None) or {}).get("rules", [])
+    if rules:
+        lines += ["", "## The council's habits (learnt from its corrections)"]
+        lines += [f"- {rule['description']}" for rule in rules]
+    lines += [
+        "",
+        "## Use and limits",
+        "Suggestions are for a complaints officer to accept or correct, not decisions.",
+        "Rows marked needs_review deserve a person's reading first.",
+        "This folder holds a pickled pipeline: load it only from a source you trust.",
+        "It was trained on complaint text and may contain words from it: treat it as sensitive.",
+        "",
+    ]
+    return "\n".join(lines)
