@@ -1,4 +1,5 @@
-"""Shared fixtures: a small labelled set drawn from the starter corpus and a model trained on it."""
+"""Shared fixtures: paths, a CLI runner, a small labelled set drawn from the starter corpus
+and models trained on it once per session."""
 
 from __future__ import annotations
 
@@ -7,22 +8,39 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from themes.model import ModelConfig
-from themes.registry import Registry
+from themes.store import Registry
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
-TEST_DATA = Path(__file__).resolve().parent / "data"
+REPO = Path(__file__).resolve().parents[1]
+# The starter corpus (train.csv, test.csv, sample_log.csv, taxonomy.yaml).
+STARTER = REPO / "data"
+# Small files made for the tests (odd encodings, bad taxonomies...).
+FIXTURES = Path(__file__).resolve().parent / "data"
+# One runner for every CLI test.
+RUNNER = CliRunner()
 
 # Small enough to train in a few seconds, large enough that every label occurs.
 SMALL_ROWS = 400
 FAST = ModelConfig(cv_folds=3, char_ngrams=(3, 4))
 
 
+@pytest.fixture(autouse=True)
+def _own_themes_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
+    """No test reads or writes the user's own registry of model versions."""
+    monkeypatch.setenv("THEMES_HOME", str(tmp_path_factory.getbasetemp() / "themes_home"))
+    monkeypatch.delenv("THEMES_MODEL", raising=False)
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return RUNNER
+
+
 @pytest.fixture(scope="session")
 def corpus_train() -> pd.DataFrame:
-    frame = pd.read_csv(DATA / "train.csv", dtype=str, keep_default_na=False)
+    frame = pd.read_csv(STARTER / "train.csv", dtype=str, keep_default_na=False)
     # The file is sorted by reference (kind first); shuffle so any slice mixes kinds.
     return frame.sample(frac=1.0, random_state=0).reset_index(drop=True)
 
@@ -36,23 +54,19 @@ def small_labelled(tmp_path_factory: pytest.TempPathFactory, corpus_train: pd.Da
 
 
 @pytest.fixture(scope="session")
-def small_model(tmp_path_factory: pytest.TempPathFactory, small_labelled: Path) -> Path:
-    """A model folder trained on the small set (once per test session)."""
-    from themes.training import train_from_file
+def base_model(tmp_path_factory: pytest.TempPathFactory, small_labelled: Path) -> Path:
+    """A small model with held-out metrics on the starter test split (so the gate has it)."""
+    from themes.flows.train import train_from_file
 
-    out = tmp_path_factory.mktemp("models") / "small"
-    train_from_file(small_labelled, out, config=FAST)
+    out = tmp_path_factory.mktemp("base") / "default"
+    train_from_file(small_labelled, out, config=FAST, eval_path=STARTER / "test.csv")
     return out
 
 
 @pytest.fixture(scope="session")
-def base_model(tmp_path_factory: pytest.TempPathFactory, small_labelled: Path) -> Path:
-    """A small model with held-out metrics on the starter test split (so the gate has it)."""
-    out = tmp_path_factory.mktemp("base") / "default"
-    from themes.training import train_from_file
-
-    train_from_file(small_labelled, out, config=FAST, eval_path=DATA / "test.csv")
-    return out
+def small_model(base_model: Path) -> Path:
+    """The small model folder (trained once per test session)."""
+    return base_model
 
 
 @pytest.fixture()

@@ -2,16 +2,14 @@
 
 import json
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
+from conftest import FIXTURES as DATA
+from conftest import RUNNER as runner
+from conftest import STARTER
 from themes.cli import app
-
-DATA = Path(__file__).resolve().parent / "data"
-runner = CliRunner()
 
 
 def run(*args: str):
@@ -203,7 +201,7 @@ def test_bad_taxonomy_and_unknown_labels(tmp_path, small_labelled):
             "--out",
             tmp_path / "m",
             "--taxonomy",
-            DATA.parent.parent / "data" / "taxonomy.yaml",
+            STARTER / "taxonomy.yaml",
         ),
         "did you mean 'communication'",
         "first at reference",
@@ -234,7 +232,7 @@ def test_suggest_without_text(small_model):
 def test_report_from_tagged_demo_log(tmp_path):
     """tag the shipped sample, then build the report from its suggestions."""
     tagged = tmp_path / "tagged.csv"
-    sample = DATA.parent.parent / "data" / "sample_log.csv"
+    sample = STARTER / "sample_log.csv"
     assert run("tag", sample, "--out", tagged).exit_code == 0
     out = tmp_path / "report"
     result = run("report", tagged, "--out", out, "--year", "2023/24")
@@ -252,5 +250,5 @@ def test_report_from_tagged_demo_log(tmp_path):
 
 
 def test_report_bad_year_is_one_line(tmp_path):
-    sample = DATA.parent.parent / "data" / "sample_log.csv"
+    sample = STARTER / "sample_log.csv"
     one_line_error(run("report", sample, "--out", tmp_path / "r", "--year", "1999/00"), "1999/00")

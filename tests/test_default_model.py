@@ -1,50 +1,52 @@
-"""The shipped default model: its labels are the taxonomy's and its recorded metrics reproduce."""
-
-from pathlib import Path
+"""The shipped default model: package data, found without options; its labels are the
+taxonomy's and its recorded metrics reproduce."""
 
 import pytest
 
-from themes.registry import default_model_dir, load_model
+from conftest import STARTER
+from themes.flows.corrections import starter_test_file
+from themes.flows.evaluate import evaluate_file
+from themes.store import default_model_dir, load_model, sha256_file, shipped_model_dir
 from themes.taxonomy import load_taxonomy
-from themes.training import evaluate_file
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def default():
-    return load_model(ROOT / "models" / "default")
+    return load_model(shipped_model_dir())
 
 
 def test_default_model_is_found_without_options():
-    assert default_model_dir().resolve() == (ROOT / "models" / "default").resolve()
+    assert default_model_dir().resolve() == shipped_model_dir().resolve()
+    assert shipped_model_dir().parent.name == "themes"  # inside the package, not the checkout
 
 
 def test_labels_match_the_taxonomy(default):
-    taxonomy = load_taxonomy(ROOT / "data" / "taxonomy.yaml")
+    taxonomy = load_taxonomy(STARTER / "taxonomy.yaml")
     assert default.model.taxonomy.theme_ids == taxonomy.theme_ids
     assert default.model.taxonomy.category_ids == taxonomy.category_ids
     assert default.model.taxonomy.kind_ids == taxonomy.kind_ids
-    assert set(default.meta["thresholds"]) == set(taxonomy.theme_ids)
-    assert default.meta["heads"] == ["kind", "category", "themes"]
+    assert set(default.meta.thresholds) == set(taxonomy.theme_ids)
+    assert default.meta.heads == ["kind", "category", "themes"]
 
 
 def test_trained_on_the_shipped_training_split(default):
-    from themes.registry import sha256_file
-
-    training = default.meta["training"]
-    assert training["source"] == "train.csv"
-    assert training["sha256"] == sha256_file(ROOT / "data" / "train.csv"), (
-        "data/train.csv changed since models/default was trained: run `make model`"
+    training = default.meta.training
+    assert training.source == "train.csv"
+    assert training.sha256 == sha256_file(STARTER / "train.csv"), (
+        "data/train.csv changed since the default model was trained: run `make model`"
     )
 
 
-def test_fresh_evaluation_reproduces_recorded_metrics(default):
-    recorded = default.meta["metrics"]["held_out"]
-    from themes.registry import sha256_file
+def test_starter_test_set_travels_with_the_model(default):
+    found = starter_test_file(default)
+    assert found is not None and found.parent == default.path
+    assert found.read_bytes() == (STARTER / "test.csv").read_bytes()
 
-    assert recorded["sha256"] == sha256_file(ROOT / "data" / "test.csv")
-    fresh = evaluate_file(default.model, ROOT / "data" / "test.csv")
+
+def test_fresh_evaluation_reproduces_recorded_metrics(default):
+    recorded = default.meta.metrics["held_out"]
+    assert recorded["sha256"] == sha256_file(STARTER / "test.csv")
+    fresh = evaluate_file(default.model, STARTER / "test.csv")
     for key, value in recorded["summary"].items():
         assert fresh["summary"][key] == pytest.approx(value, abs=1e-4), key
     for theme, scores in recorded["themes"]["per_label"].items():

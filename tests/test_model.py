@@ -9,23 +9,23 @@ import pytest
 from conftest import FAST
 from themes.dataset import Columns, prepare_labelled
 from themes.errors import LabelError, ModelError, OutputError
-from themes.registry import FORMAT_VERSION, load_model, read_meta
-from themes.tagger import tag_file
-from themes.training import train_from_file
+from themes.flows.tag import tag_file
+from themes.flows.train import train_from_file
+from themes.store import FORMAT_VERSION, load_model, read_meta
 
 
 def test_saved_model_folder_has_meta_card_and_taxonomy(small_model):
     names = {p.name for p in small_model.iterdir()}
     assert {"pipeline.joblib", "meta.json", "README.md", "taxonomy.yaml"} <= names
     meta = read_meta(small_model)
-    assert meta["format_version"] == FORMAT_VERSION
-    assert set(meta["heads"]) == {"kind", "category", "themes"}
-    assert len(meta["training"]["sha256"]) == 64
-    assert meta["training"]["rows"] == 400
-    assert set(meta["thresholds"]) == set(meta["taxonomy"]["themes"][i]["id"] for i in range(15))
+    assert meta.format_version == FORMAT_VERSION == 2
+    assert set(meta.heads) == {"kind", "category", "themes"}
+    assert len(meta.training.sha256) == 64
+    assert meta.training.rows == 400
+    assert set(meta.thresholds) == set(meta.taxonomy["themes"][i]["id"] for i in range(15))
     for key in ("python", "scikit-learn", "spacy", "themes"):
-        assert key in meta["versions"]
-    summary = meta["metrics"]["cross_validated"]["summary"]
+        assert key in meta.versions
+    summary = meta.metrics["cross_validated"]["summary"]
     assert 0 < summary["themes_micro_f1"] <= 1
     assert "Measured quality" in (small_model / "README.md").read_text()
 
@@ -61,7 +61,7 @@ def test_themes_only_file_trains_only_theme_head(tmp_path, corpus_train):
     corpus_train.head(300)[["reference", "text", "themes"]].to_csv(path, index=False)
     result = train_from_file(path, tmp_path / "m", config=FAST)
     assert list(result.rows_per_head) == ["themes"]
-    assert result.model.kind_head is None and result.model.category_head is None
+    assert result.model.kind_head_ is None and result.model.category_head_ is None
     pred = result.model.predict(["The social worker never returns my calls"])[0]
     assert pred.kind == "" and pred.category == ""
 
@@ -171,7 +171,7 @@ def test_tag_file_keeps_rows_order_and_columns(small_model, log_with_blanks, tmp
 
 
 def test_tag_streams_in_chunks(small_model, tmp_path, corpus_train):
-    from themes.tagger import TagOptions
+    from themes.flows.tag import TagOptions
 
     model = load_model(small_model).model
     path = tmp_path / "many.csv"
@@ -198,7 +198,7 @@ def test_retagging_replaces_suggestion_columns(small_model, log_with_blanks, tmp
 
 
 def test_explanations_point_at_words_in_the_text(small_model):
-    from themes.explain import explain
+    from themes.flows.explain import explain
 
     model = load_model(small_model).model
     text = "The CIN meeting was cancelled again and nobody told us it had been moved."
@@ -218,7 +218,7 @@ def test_explanations_point_at_words_in_the_text(small_model):
 
 def test_evaluate_scores_are_consistent(small_model, corpus_train):
     from themes.dataset import prepare_labelled
-    from themes.evaluate import evaluate_model
+    from themes.flows.evaluate import evaluate_model
 
     model = load_model(small_model).model
     prepared = prepare_labelled(corpus_train.iloc[400:600], Columns(), model.taxonomy)
@@ -249,18 +249,20 @@ def test_theme_head_calibrates_and_blends_thresholds():
     import numpy as np
     import scipy.sparse as sp
 
-    from themes.model import ModelConfig, ThemeHead, best_shared_threshold
+    from themes.model import ThemeHead, best_shared_threshold
 
     rng = np.random.default_rng(0)
     X = sp.random(200, 50, density=0.1, format="csr", random_state=0)
     Y = (rng.random((200, 3)) < 0.3).astype(int)
     Y[:, 2] = 0  # a theme no training row has
-    head = ThemeHead(["a", "b", "never"], ModelConfig(cv_folds=3))
-    oof = head.fit(X, Y, None)
+    head = ThemeHead(["a", "b", "never"], cv_folds=3)
+    assert head.fit(X, Y) is head
+    oof = head.oof_proba_
     assert oof is not None and ((oof >= 0) & (oof <= 1)).all()
     proba = head.predict_proba(X)
     # The absent theme is never suggested, whatever the shared threshold.
-    assert (proba[:, 2] < head.thresholds[2]).all()
-    assert ((head.thresholds > 0) & (head.thresholds < 1)).all()
+    assert (proba[:, 2] < head.thresholds_[2]).all()
+    assert ((head.thresholds_ > 0) & (head.thresholds_ < 1)).all()
+    assert (head.predict(X) == (proba >= head.thresholds_).astype(int)).all()
     truth, scores = np.array([[1, 0], [0, 1]]), np.array([[0.9, 0.2], [0.1, 0.8]])
     assert 0.2 < best_shared_threshold(truth, scores) <= 0.8

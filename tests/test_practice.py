@@ -1,16 +1,16 @@
-"""A council's habits learnt as rules from its corrections (themes.practice)."""
+"""A council's habits learnt as rules from its corrections (themes.model.practice)."""
 
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
+from conftest import RUNNER
 from themes.cli import app
-from themes.practice import PracticeRules, Rule, learn_rules, wilson_lower
-from themes.registry import load_model
-from themes.retrain import RetrainOptions, retrain
-from themes.review import QueueOptions, build_queue
-from themes.tagger import TagOptions, tag_file
+from themes.flows.retrain import RetrainOptions, retrain
+from themes.flows.review import QueueOptions, build_queue
+from themes.flows.tag import TagOptions, tag_file
+from themes.model.practice import PracticeRules, Rule, learn_rules, wilson_lower
+from themes.store import load_model
 
 THEMES = ["communication", "meetings", "visits", "bias"]
 CATEGORIES = ["service_provision", "assessment_review", "staff"]
@@ -128,9 +128,7 @@ def test_retrain_learns_a_council_habit_and_applies_it(tmp_path, registry, corpu
     path = tmp_path / "council.csv"
     log.to_csv(path, index=False)
 
-    result = CliRunner().invoke(
-        app, ["retrain", str(path), "--registry", str(registry.root), "--force"]
-    )
+    result = RUNNER.invoke(app, ["retrain", str(path), "--registry", str(registry.root), "--force"])
     assert result.exit_code == 0, result.output
     assert "Habits learnt from your corrections" in result.output
     assert "theme 'visits' is not used where it would be suggested" in result.output
@@ -141,7 +139,7 @@ def test_retrain_learns_a_council_habit_and_applies_it(tmp_path, registry, corpu
     assert "held-out corrections never use visits" in said
     version = registry.get("v001")
     loaded = load_model(version.path)
-    assert loaded.meta["retrain"]["practice"]["rules"]
+    assert loaded.meta.retrain.practice["rules"]
     assert "## The council's habits" in (version.path / "README.md").read_text()
     assert version.summary()["rules"]
 
@@ -175,7 +173,7 @@ def test_rules_off_keeps_the_text_model_alone(tmp_path, registry, corpus_train):
     log.to_csv(path, index=False)
     result = retrain([path], registry, RetrainOptions(force=True, learn_practice=False))
     assert result.rules == []
-    assert load_model(result.version.path).model.practice is None
+    assert load_model(result.version.path).model.practice_ is None
     assert pd.read_csv(result.version.path / "training_data.csv")["weight"].max() == 4.0
 
 
@@ -183,8 +181,8 @@ def test_review_queue_does_not_flag_what_a_rule_explains(small_model, corpus_tra
     """A row labelled the council's way is not a 'likely labelling mistake'."""
     model = load_model(small_model).model
     texts = corpus_train.loc[corpus_train["themes"].str.contains("visits"), "text"].tolist()
-    visits = model.theme_head.labels.index("visits")
-    scores = model.probabilities(texts)["themes"][:, visits]
+    visits = model.theme_head_.classes_.index("visits")
+    scores = model.predict_proba(texts)["themes"][:, visits]
     sure = [t for t, p in zip(texts, scores, strict=True) if p >= 0.95]
     assert len(sure) >= 5
     frame = pd.DataFrame({"text": sure, "themes": "meetings", "reviewed": ""})
@@ -195,9 +193,9 @@ def test_review_queue_does_not_flag_what_a_rule_explains(small_model, corpus_tra
         return int(queue["queue_reason"].str.contains("lacks visits").sum())
 
     assert lacks_visits() >= 5  # without rules: flagged as missing visits
-    model.practice = PracticeRules(
-        model.theme_head.labels,
-        model.category_head.labels,
+    model.practice_ = PracticeRules(
+        model.theme_head_.classes_,
+        model.category_head_.classes_,
         [
             Rule("drop_theme", "visits", "visits", 20, 20, 0.1),
             Rule("add_theme", "visits", "meetings", 20, 20, 0.05),

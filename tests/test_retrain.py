@@ -6,17 +6,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
+from conftest import RUNNER as runner
 from themes.cli import app
 from themes.dataset import is_reviewed
-from themes.registry import load_model
-from themes.retrain import RetrainOptions, is_held_out, retrain
-from themes.review import QueueOptions, build_queue
-from themes.tagger import TagOptions, tag_file
-
-ROOT = Path(__file__).resolve().parents[1]
-runner = CliRunner()
+from themes.flows.corrections import is_held_out
+from themes.flows.retrain import RetrainOptions, retrain
+from themes.flows.review import QueueOptions, build_queue
+from themes.flows.tag import TagOptions, tag_file
+from themes.store import load_model
 
 
 @pytest.fixture()
@@ -176,11 +174,11 @@ def test_retrain_errors_are_clear(tmp_path, registry, review_file):
 def test_review_queue_ranks_unsure_then_contradicted(registry, review_file):
     model = load_model(registry.active_path()).model
     review = pd.read_csv(review_file, dtype=str, keep_default_na=False)
-    probs = model.probabilities(review["text"].tolist())
+    probs = model.predict_proba(review["text"].tolist())
     # Flip the category of the complaint the model is surest about.
     complaints = np.flatnonzero(review["suggested_category"].to_numpy() != "")
     sure = complaints[np.argmax(probs["category"][complaints].max(axis=1))]
-    labels = model.category_head.labels
+    labels = model.category_head_.classes_
     least = labels[int(np.argmin(probs["category"][sure]))]
     review.loc[sure, "category"] = least
     review["reviewed"] = ""

@@ -10,14 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from typer.testing import CliRunner
 
-from conftest import DATA
+from conftest import RUNNER, STARTER
 from themes.cli import app
-from themes.model import ThemesModel
-from themes.registry import load_model
-from themes.tagger import TagOptions, _scored_chunks, tag_file
-from themes.text import TextConfig, TextProcessor, _placeholders
+from themes.flows.tag import TagOptions, _scored_chunks, tag_file
+from themes.model import TextConfig, ThemesModel
+from themes.model.normaliser import Normaliser, _placeholders
+from themes.store import load_model
 
 ODD_TEXTS = [
     "",
@@ -36,7 +35,7 @@ ODD_TEXTS = [
 
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
-    frame = pd.read_csv(DATA / "test.csv", dtype=str, keep_default_na=False)
+    frame = pd.read_csv(STARTER / "test.csv", dtype=str, keep_default_na=False)
     return frame["text"].tolist()[:600] + ODD_TEXTS
 
 
@@ -44,7 +43,7 @@ def texts() -> list[str]:
     "config", [TextConfig(), TextConfig(lowercase=False, expand_abbreviations=False)]
 )
 def test_piecewise_normalisation_equals_spacy_docs(texts, config):
-    processor = TextProcessor(config)
+    processor = Normaliser(config)
     prepared = [_placeholders(t) for t in texts]
     by_doc = [" ".join(processor._doc_words(d)) for d in processor.nlp.tokenizer.pipe(prepared)]
     assert processor.normalise_many(texts) == by_doc
@@ -53,32 +52,35 @@ def test_piecewise_normalisation_equals_spacy_docs(texts, config):
 
 def test_featuriser_counts_equal_scikit_learn(small_model, texts):
     model = load_model(small_model).model
-    normalised = model.processor.normalise_many(texts)
-    f = model.featuriser
-    expected = sp.hstack([f.word.transform(normalised), f.char.transform(normalised)], "csr")
+    f = model.featuriser_
+    normalised = f.normaliser_.transform(texts)
+    word, char = f.step("word_tfidf"), f.step("char_tfidf")
+    expected = sp.hstack(
+        [word.plain_transform(normalised), char.plain_transform(normalised)], "csr"
+    )
     for _ in range(2):  # cold, then warm per-word cache
-        got = f.transform(normalised)
+        got = f.transform(texts)
         assert got.shape == expected.shape
         assert np.array_equal(got.indptr, expected.indptr)
         assert np.array_equal(got.indices, expected.indices)
         assert np.array_equal(got.data, expected.data)
     # The cache is never saved with a model.
-    assert "_char_ids" not in f.__getstate__()
+    assert not any(k.startswith("_cache") for k in char.__getstate__())
 
 
 def test_stacked_theme_heads_equal_each_estimator(small_model, texts):
     model = load_model(small_model).model
-    head = model.theme_head
-    X = model.featuriser.transform(model.processor.normalise_many(texts))
+    head = model.theme_head_
+    X = model.featuriser_.transform(texts)
     # Each theme's own decision_function, then its calibration sigmoid.
-    expected = head._calibrated(head._scores(head.estimators, head.constant, X))
+    expected = head.calibrated(head.scores(head.estimators_, head.constant_, X))
     np.testing.assert_allclose(head.predict_proba(X), expected, rtol=1e-12, atol=1e-15)
     assert "_stacked" not in head.__getstate__()
 
 
 def test_suggest_matches_predict(small_model, texts):
     model = load_model(small_model).model
-    predictions = model.predict(texts)
+    predictions = model.suggest(texts).predictions()
     s = model.suggest(texts)
     assert s.kinds == [p.kind for p in predictions]
     assert s.themes == [p.themes for p in predictions]
@@ -120,16 +122,15 @@ def test_jobs_2_writes_exactly_what_jobs_1_writes(small_model, many_rows, tmp_pa
 
 
 def test_cli_jobs_option_gives_the_same_file(small_model, many_rows, tmp_path):
-    runner = CliRunner()
     outputs = []
     for jobs in ("1", "2"):
         out = tmp_path / f"cli{jobs}.csv"
         args = ["tag", str(many_rows), "--out", str(out), "--model", str(small_model)]
-        result = runner.invoke(app, [*args, "--jobs", jobs])
+        result = RUNNER.invoke(app, [*args, "--jobs", jobs])
         assert result.exit_code == 0, result.output
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
-    refused = runner.invoke(app, [*args, "--jobs", "0"])
+    refused = RUNNER.invoke(app, [*args, "--jobs", "0"])
     assert refused.exit_code == 2
 
 
@@ -204,7 +205,7 @@ def test_interrupt_stops_workers_and_writes_nothing(small_model, many_rows, tmp_
 
 
 def test_default_jobs_follows_idle_cores(monkeypatch):
-    from themes import tagger
+    from themes.flows import tag as tagger
 
     monkeypatch.setattr(tagger.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     for load, expected in [(0.1, 2), (0.8, 1), (1.2, 1), (5.0, 1)]:
@@ -217,18 +218,21 @@ def test_featuriser_counts_for_other_ngram_ranges(texts, word_ngrams):
     from themes.model import Featuriser, ModelConfig
 
     f = Featuriser(ModelConfig(word_ngrams=word_ngrams, char_ngrams=(2, 4), min_df=1))
-    normalised = TextProcessor().normalise_many(texts)
-    f.fit_transform(normalised[:400])
-    expected = sp.hstack([f.word.transform(normalised), f.char.transform(normalised)], "csr")
-    got = f.transform(normalised)
+    f.fit(texts[:400])
+    normalised = f.normaliser_.transform(texts)
+    word, char = f.step("word_tfidf"), f.step("char_tfidf")
+    expected = sp.hstack(
+        [word.plain_transform(normalised), char.plain_transform(normalised)], "csr"
+    )
+    got = f.transform(texts)
     assert np.array_equal(got.indices, expected.indices)
     assert np.array_equal(got.data, expected.data)
 
 
 ORPHAN_RUN = """
 import sys
-from themes.registry import load_model
-from themes.tagger import TagOptions, tag_file
+from themes.flows.tag import TagOptions, tag_file
+from themes.store import load_model
 
 calls = []
 

@@ -1,12 +1,10 @@
-from pathlib import Path
-
 import pytest
 import yaml
 
+from conftest import FIXTURES, REPO, STARTER
 from themes.errors import LabelError, TaxonomyError
 from themes.taxonomy import default_taxonomy, load_taxonomy, taxonomy_from_dict
 
-ROOT = Path(__file__).resolve().parents[1]
 DOMAIN_THEMES = [
     "communication",
     "bias",
@@ -27,7 +25,7 @@ DOMAIN_THEMES = [
 
 
 def test_default_taxonomy_has_the_domain_ids_in_order():
-    taxonomy = load_taxonomy(ROOT / "data" / "taxonomy.yaml")
+    taxonomy = load_taxonomy(STARTER / "taxonomy.yaml")
     assert taxonomy.theme_ids == DOMAIN_THEMES
     assert taxonomy.category_ids == ["service_provision", "assessment_review", "staff"]
     assert {"complaint", "compliment"} <= set(taxonomy.kind_ids)
@@ -36,14 +34,14 @@ def test_default_taxonomy_has_the_domain_ids_in_order():
 
 
 def test_packaged_copy_matches_data_file():
-    packaged = ROOT / "src" / "themes" / "default_taxonomy.yaml"
-    assert packaged.read_text() == (ROOT / "data" / "taxonomy.yaml").read_text()
+    packaged = REPO / "src" / "themes" / "default_taxonomy.yaml"
+    assert packaged.read_text() == (STARTER / "taxonomy.yaml").read_text()
     assert default_taxonomy().theme_ids == DOMAIN_THEMES
 
 
 def test_duplicate_id_is_refused():
     with pytest.raises(TaxonomyError, match="duplicate themes id 'delay'"):
-        load_taxonomy(ROOT / "tests" / "data" / "bad_taxonomy.yaml")
+        load_taxonomy(FIXTURES / "bad_taxonomy.yaml")
 
 
 def test_invalid_yaml_names_the_line(tmp_path):

@@ -21,7 +21,7 @@ from themes.cli.render import console, err_console
 from themes.errors import ThemesError
 
 if TYPE_CHECKING:
-    from themes.registry import LoadedModel
+    from themes.store import LoadedModel
 
 
 @contextmanager
@@ -45,7 +45,7 @@ def quiet_library_warnings() -> None:
 
 def load(model: Path | None) -> LoadedModel:
     """The model of ``--model``, else the default one, printing its version warnings."""
-    from themes.registry import default_model_dir, load_model
+    from themes.store import default_model_dir, load_model
 
     quiet_library_warnings()
     loaded = load_model(model if model is not None else default_model_dir())

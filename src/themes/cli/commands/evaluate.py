@@ -21,7 +21,7 @@ def evaluate(
     read: Any = None,
 ) -> None:
     """Per-label precision, recall and F1, micro and macro F1, category accuracy and confusion."""
-    from themes.training import evaluate_file
+    from themes.flows.evaluate import evaluate_file
 
     with user_errors():
         loaded = load(model)
@@ -29,10 +29,7 @@ def evaluate(
             loaded.model,
             data,
             columns=columns,
-            encoding=read.encoding,
-            sheet=read.sheet,
-            header_row=read.header_row,
-            delimiter=read.delimiter,
+            read=read,
         )
     if as_json:
         render.console.print_json(json.dumps(metrics))

@@ -15,7 +15,7 @@ models_app = typer.Typer(help="List, inspect and switch model versions.", no_arg
 @models_app.command("list")
 def models_list(registry: RegistryOption = None, as_json: AsJson = False) -> None:
     """Every version, oldest first, with its metrics; * marks the active one."""
-    from themes.registry import Registry
+    from themes.store import Registry
 
     with user_errors():
         reg = Registry(registry)
@@ -32,7 +32,7 @@ def models_show(
     registry: RegistryOption = None,
 ) -> None:
     """A version's model card and facts."""
-    from themes.registry import CARD_FILE, Registry
+    from themes.store import CARD_FILE, Registry
 
     with user_errors():
         found = Registry(registry).get(version)
@@ -48,7 +48,7 @@ def models_use(
     registry: RegistryOption = None,
 ) -> None:
     """Make a version active (roll back or forward); tag and suggest then use it."""
-    from themes.registry import Registry, load_model
+    from themes.store import Registry, load_model
 
     with user_errors():
         reg = Registry(registry)
@@ -64,7 +64,7 @@ def models_delete(
     force: Annotated[bool, typer.Option("--force", help="Really delete it.")] = False,
 ) -> None:
     """Delete a version folder (needs --force; never the active one)."""
-    from themes.registry import Registry
+    from themes.store import Registry
 
     with user_errors():
         Registry(registry).delete(version, force=force)

@@ -42,9 +42,9 @@ def retrain(
     read: Any = None,
 ) -> None:
     """Learn from officers' corrections; the new version is used only if it is not worse."""
-    from themes.registry import Registry
-    from themes.retrain import RetrainOptions
-    from themes.retrain import retrain as run_retrain
+    from themes.flows.retrain import RetrainOptions
+    from themes.flows.retrain import retrain as run_retrain
+    from themes.store import Registry
 
     quiet_library_warnings()
     with user_errors():

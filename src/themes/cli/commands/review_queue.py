@@ -24,7 +24,7 @@ def review_queue(
     read: Any = None,
 ) -> None:
     """Rank the rows worth an officer's time: unsure ones first, then likely labelling mistakes."""
-    from themes.review import QueueOptions, queue_file
+    from themes.flows.review import QueueOptions, queue_file
 
     with user_errors():
         loaded = load(model)

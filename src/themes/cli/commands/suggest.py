@@ -24,7 +24,7 @@ def suggest(
 ) -> None:
     """Suggest kind, category and themes for one text, with the words that drove each."""
     from themes.errors import InputFileError
-    from themes.explain import explain
+    from themes.flows.explain import explain
 
     with user_errors():
         if file is not None:

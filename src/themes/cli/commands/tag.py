@@ -57,7 +57,7 @@ def tag(
     """Tag every row of a log with suggested kind, themes, category and confidence."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from themes.tagger import TagOptions, tag_file
+    from themes.flows.tag import TagOptions, tag_file
 
     with user_errors():
         from themes.redact import Redactor

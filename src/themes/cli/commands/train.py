@@ -36,7 +36,7 @@ def train(
     read: Any = None,
 ) -> None:
     """Train a model on labelled data; writes a model folder with meta.json and a model card."""
-    from themes.training import train_from_file
+    from themes.flows.train import train_from_file
 
     quiet_library_warnings()
     with user_errors(), render.err_console.status("training...") as status:
@@ -46,10 +46,7 @@ def train(
             columns=columns,
             taxonomy_path=taxonomy,
             eval_path=eval_data,
-            encoding=read.encoding,
-            sheet=read.sheet,
-            header_row=read.header_row,
-            delimiter=read.delimiter,
+            read=read,
             force=force,
             progress=lambda message: status.update(f"training: {message}"),
         )

@@ -82,10 +82,10 @@ def explain(model: ThemesModel, text: str, top: int = 5) -> Explained:
         words[key] = words.get(key, 0) + 1
     candidates = sorted(words, key=lambda w: (-words[w], w))[:_MAX_WORDS]
     # One batch: the text itself (row 0), then the text without each candidate word.
-    scored = model.probabilities([text, *(_remove_word(text, w) for w in candidates)])
+    scored = model.predict_proba([text, *(_remove_word(text, w) for w in candidates)])
     base = {head: p[:1] for head, p in scored.items()}
     probs = {head: p[1:] for head, p in scored.items()}
-    prediction = model.decide([text], base)[0]
+    prediction = model.suggest([text], base).predictions()[0]
     result = Explained(prediction=prediction)
     if not candidates:
         return result
@@ -99,14 +99,14 @@ def explain(model: ThemesModel, text: str, top: int = 5) -> Explained:
             out.append(Evidence(word=candidates[idx], weight=round(float(drops[idx]), 3)))
         return out
 
-    if model.kind_head is not None and prediction.kind:
-        j = model.kind_head.labels.index(prediction.kind)
+    if model.kind_head_ is not None and prediction.kind:
+        j = model.kind_head_.classes_.index(prediction.kind)
         result.kind = ranked(base["kind"][0, j] - probs["kind"][:, j])
-    if model.category_head is not None and prediction.category:
-        j = model.category_head.labels.index(prediction.category)
+    if model.category_head_ is not None and prediction.category:
+        j = model.category_head_.classes_.index(prediction.category)
         result.category = ranked(base["category"][0, j] - probs["category"][:, j])
-    if model.theme_head is not None:
+    if model.theme_head_ is not None:
         for label in prediction.themes:
-            j = model.theme_head.labels.index(label)
+            j = model.theme_head_.classes_.index(label)
             result.themes[label] = ranked(base["themes"][0, j] - probs["themes"][:, j])
     return result

@@ -51,10 +51,10 @@ class QueueSummary:
 def _category_contradictions(
     model: ThemesModel, given: list[str], proba: np.ndarray, options: QueueOptions
 ) -> dict[int, tuple[float, str]]:
-    head = model.category_head
+    head = model.category_head_
     if head is None:
         return {}
-    labels = head.labels
+    labels = head.classes_
     # Per-label confidence thresholds: the mean probability the model gives each
     # label on rows labelled with it (confident learning's class thresholds).
     thresholds = np.full(len(labels), 0.5)
@@ -88,17 +88,17 @@ def _theme_contradictions(
     options: QueueOptions,
     suggested: list[list[str]],
 ) -> dict[int, tuple[float, str]]:
-    head = model.theme_head
+    head = model.theme_head_
     if head is None:
         return {}
-    labels = head.labels
+    labels = head.classes_
     found: dict[int, tuple[float, str]] = {}
     for i, themes in enumerate(given):
         if themes is None:
             continue
         notes, score = [], 0.0
         for j, label in enumerate(labels):
-            p, t = proba[i, j], head.thresholds[j]
+            p, t = proba[i, j], head.thresholds_[j]
             if (label in themes) == (label in suggested[i]):
                 continue  # the final suggestion agrees (a council rule may have set it)
             if label in themes and p < options.contradiction_below * t:
@@ -117,11 +117,11 @@ def build_queue(model: ThemesModel, frame: pd.DataFrame, options: QueueOptions) 
     columns = options.columns
     require_column([str(c) for c in frame.columns], columns.text, "--text-column")
     texts = [cell_text(v) for v in frame[columns.text]]
-    probs = model.probabilities(texts)
-    predictions = model.decide(texts, probs)
-    # What the model finally suggests, the council's rules included (themes.practice): a
+    probs = model.predict_proba(texts)
+    predictions = model.suggest(texts, probs).predictions()
+    # What the model finally suggests, the council's rules included (themes.model.practice): a
     # label those rules explain is the council's practice, not a labelling mistake.
-    final = model.suggestions(texts, probs, always_categorise=True)
+    final = model.suggest(texts, probs, always_categorise=True)
     reviewed = (
         frame[options.reviewed_column].map(is_reviewed).tolist()
         if options.reviewed_column in frame.columns
