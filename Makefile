@@ -32,7 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 
 model: $(STAMP)
-	$(BIN)/themes train data/train.csv --out models/default --taxonomy data/taxonomy.yaml --eval data/test.csv --force
+	$(BIN)/themes train data/train.csv --out src/themes/default_model --taxonomy data/taxonomy.yaml --eval data/test.csv --force
 
 data-check: $(STAMP)
 	$(BIN)/python -m themes.datacheck data
