@@ -31,7 +31,7 @@ import yaml
 
 from themes.errors import ModelError, OutputError
 from themes.model import ThemesModel
-from themes.store import format1
+from themes.store.format1 import upgrade as upgrade_format1
 from themes.store.card import model_card
 from themes.store.meta import ModelMeta, library_versions, now, sha256_file
 
@@ -50,7 +50,7 @@ def _format2(obj: Any) -> ThemesModel:
     return obj
 
 
-LOADERS: dict[int, Callable[[Any], ThemesModel]] = {1: format1.upgrade, 2: _format2}
+LOADERS: dict[int, Callable[[Any], ThemesModel]] = {1: upgrade_format1, 2: _format2}
 
 
 @dataclass
