@@ -5,38 +5,50 @@ step), tfidf (word and character TF-IDF steps), features (the featuriser and its
 table of named steps), thresholds, heads (kind, category, themes), practice (a
 council's habits as rules), decide (every review-policy decision), classifier
 (ThemesModel).
+
+Names are imported from their modules on first use, so that ``themes.model.data``
+(what the data readers need) does not pull in scikit-learn.
 """
 
-from themes.model.classifier import ProgressCallback, ThemesModel, TrainingReport
-from themes.model.config import ModelConfig, TextConfig
-from themes.model.data import LabelledData, Prediction, Suggestions
-from themes.model.features import Featuriser, feature_step_names, register_feature_step
-from themes.model.heads import SingleLabelHead, ThemeHead
-from themes.model.normaliser import Normaliser
-from themes.model.practice import PracticeRules, Rule
-from themes.model.tfidf import CharNgrams, CharTfidf, WordTfidf
-from themes.model.thresholds import best_shared_threshold, best_threshold
+from __future__ import annotations
 
-__all__ = [
-    "CharNgrams",
-    "CharTfidf",
-    "Featuriser",
-    "LabelledData",
-    "ModelConfig",
-    "Normaliser",
-    "PracticeRules",
-    "Prediction",
-    "ProgressCallback",
-    "Rule",
-    "SingleLabelHead",
-    "Suggestions",
-    "TextConfig",
-    "ThemeHead",
-    "ThemesModel",
-    "TrainingReport",
-    "WordTfidf",
-    "best_shared_threshold",
-    "best_threshold",
-    "feature_step_names",
-    "register_feature_step",
-]
+from importlib import import_module
+from typing import Any
+
+_HOMES = {
+    "ProgressCallback": "classifier",
+    "ThemesModel": "classifier",
+    "TrainingReport": "classifier",
+    "ModelConfig": "config",
+    "TextConfig": "config",
+    "LabelledData": "data",
+    "Prediction": "data",
+    "Suggestions": "data",
+    "Featuriser": "features",
+    "feature_step_names": "features",
+    "register_feature_step": "features",
+    "SingleLabelHead": "heads",
+    "ThemeHead": "heads",
+    "Normaliser": "normaliser",
+    "PracticeRules": "practice",
+    "Rule": "practice",
+    "CharNgrams": "tfidf",
+    "CharTfidf": "tfidf",
+    "WordTfidf": "tfidf",
+    "best_shared_threshold": "thresholds",
+    "best_threshold": "thresholds",
+}
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'themes.model' has no attribute '{name}'")
+    value = getattr(import_module(f"themes.model.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])
