@@ -31,8 +31,8 @@ import yaml
 
 from themes.errors import ModelError, OutputError
 from themes.model import ThemesModel
-from themes.store.format1 import upgrade as upgrade_format1
 from themes.store.card import model_card
+from themes.store.format1 import upgrade as upgrade_format1
 from themes.store.meta import ModelMeta, library_versions, now, sha256_file
 
 FORMAT_VERSION = 2
