@@ -788,7 +788,7 @@ def test_lone_surrogates_from_json_survive(tmp_path: Path, suffix: str) -> None:
 KILLED_RUN = textwrap.dedent(
     """
     import sys, time
-    import themes.tagger as tagger
+    import themes.flows.tag as tagger
 
     real = tagger.tag_file
 
