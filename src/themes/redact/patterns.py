@@ -163,6 +163,9 @@ def _phone_ok(raw: str) -> bool:
     return all(len(g) >= 3 for g in groups)
 
 
+_STRONG_REF_KEYS = frozenset({"mosaic", "lcs", "eclipse", "crn", "id", "ref", "reference"})
+
+
 def _ref_ok(value: str, key: str, tail: str) -> bool:
     compact = value.replace(" ", "")
     digits = sum(c.isdigit() for c in compact)
@@ -170,15 +173,14 @@ def _ref_ok(value: str, key: str, tail: str) -> bool:
         return False
     if _DATE_LIKE_RE.match(value):
         return False  # a date or a financial year ("2023/24"), not a reference
-    strong = bool(tail.strip()) or key.lower() in {
-        "mosaic",
-        "lcs",
-        "eclipse",
-        "crn",
-        "id",
-        "ref",
-        "reference",
-    }
+    first = value.split(" ", 1)[0]
+    if " " in value and not any(c.isdigit() for c in first):
+        # "complaint the 07700 900412": a word of the sentence followed by numbers is
+        # not a reference; the numbers are judged on their own (a phone, here).
+        return False
+    strong = bool(tail.strip()) or key.lower() in _STRONG_REF_KEYS
+    if not strong and _PHONE_RE.fullmatch(value) and _phone_ok(value):
+        return False  # "complaint 07700 900412": a phone number after a weak label
     if compact.isdigit():
         return digits >= (4 if strong else 5)
     return True
