@@ -1,0 +1,167 @@
+"""Reading CSV files: strict parsing, every cell kept as text."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from themes.errors import InputFileError
+from themes.io.cells import _unique_names
+from themes.io.detect import (
+    _DELIMITER_NAMES,
+    _SNIFF_BYTES,
+    _detect_encoding_streaming,
+    _first_undecodable_line,
+    _normal_delimiter,
+    _refuse_binary,
+    _sniff_delimiter,
+)
+from themes.io.header import _header_index
+from themes.io.limits import _HEADER_SCAN_ROWS
+from themes.io.rows import _batches, _Counts, _no_text
+
+
+def _raise_csv_field_limit() -> None:
+    # The csv module refuses cells over 128 KiB by default; complaint letters pasted
+    # into one cell can be larger. The limit is process-wide and only ever raised here.
+    limit = 2**31 - 1
+    if csv.field_size_limit() < limit:
+        csv.field_size_limit(limit)
+
+
+class _CsvSource:
+    def __init__(
+        self, path: Path, encoding: str | None, delimiter: str | None, header_row: int | None
+    ) -> None:
+        _raise_csv_field_limit()
+        self.path = path
+        with path.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+        _refuse_binary(path, head, "CSV")
+        if encoding:
+            try:
+                encoding = codecs.lookup(encoding).name
+            except LookupError:
+                raise InputFileError(
+                    f"unknown encoding '{encoding}'; try utf-8, cp1252 or latin-1"
+                ) from None
+        self.encoding = encoding or _detect_encoding_streaming(path)
+        head_text = head.decode(self.encoding, errors="replace").lstrip("\ufeff")
+        self.delimiter = (
+            _normal_delimiter(delimiter)
+            if delimiter
+            else _sniff_delimiter(head_text, path.suffix.lower(), len(head) == _SNIFF_BYTES)
+        )
+        self._delimiter_name = _DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
+        limit = max(_HEADER_SCAN_ROWS, header_row or 0)
+        top: list[tuple[int, list[str]]] = list(itertools.islice(self._records(), limit))
+        index = _header_index([fields for _, fields in top], header_row, f"'{path.name}'")
+        self.header_index = index
+        self.header_row = index + 1
+        self.header_line = top[index][0]
+        header = top[index][1]
+        self.original_columns = list(header)
+        self.columns = _unique_names(header)
+
+    def _records(self) -> Iterator[tuple[int, list[str]]]:
+        """Every record of the file with the line it starts on."""
+        try:
+            with self.path.open(encoding=self.encoding, newline="") as handle:
+                # strict: an unclosed quote or text after a closing quote is an error,
+                # never a guess that silently merges rows.
+                reader = csv.reader(handle, delimiter=self.delimiter, strict=True)
+                first = True
+                while True:
+                    start = reader.line_num + 1
+                    try:
+                        fields = next(reader)
+                    except StopIteration:
+                        return
+                    except csv.Error as exc:
+                        raise self._malformed(str(exc), start, reader.line_num) from None
+                    if first and fields:
+                        fields[0] = fields[0].lstrip("\ufeff")
+                    first = False
+                    yield start, fields
+        except UnicodeDecodeError:
+            raise self._undecodable() from None
+
+    def _undecodable(self) -> InputFileError:
+        line = _first_undecodable_line(self.path, self.encoding)
+        where = f"line {line}" if line else "a line"
+        return InputFileError(
+            f"'{self.path.name}' is not valid {self.encoding}: {where} has a byte that "
+            "does not decode; leave out --encoding to detect it, or pass --encoding "
+            "cp1252 (Excel on Windows) or --encoding utf-8"
+        )
+
+    def _malformed(self, reason: str, start: int, line: int) -> InputFileError:
+        # The csv module's messages name characters of the grammar, never cell text;
+        # they are still turned into our own words here.
+        if "unexpected end of data" in reason:
+            what = (
+                f"a double-quoted cell in the row starting on line {start} is never closed, "
+                "so the rest of the file would become one cell; close the quote on that line"
+            )
+        elif "expected after" in reason:
+            where = f"line {line}" if line == start else f"line {line} (row starting line {start})"
+            what = (
+                f"on {where} a closing double quote is followed by more text in the same "
+                'cell; inside a quoted cell write a double quote twice (""), or an opening '
+                "quote above is never closed"
+            )
+        else:
+            what = f"line {line} cannot be read as CSV"
+        return InputFileError(
+            f"'{self.path.name}' is not a well-formed CSV file: {what}; "
+            "or open the file in Excel and save it again as CSV"
+        )
+
+    def rows(self) -> Iterator[list[str]]:
+        # The hot loop of a million-row run: one plain pass over the csv reader, with
+        # line numbers worked out only for a message.
+        width = len(self.columns)
+        try:
+            with self.path.open(encoding=self.encoding, newline="") as handle:
+                reader = csv.reader(handle, delimiter=self.delimiter, strict=True)
+                for _ in range(self.header_index + 1):
+                    next(reader, None)
+                end = reader.line_num
+                try:
+                    for fields in reader:
+                        if len(fields) != width:
+                            self._fit(fields, width, end + 1)
+                        end = reader.line_num
+                        yield fields
+                except csv.Error as exc:
+                    raise self._malformed(str(exc), end + 1, reader.line_num) from None
+        except UnicodeDecodeError:
+            raise self._undecodable() from None
+
+    def _fit(self, fields: list[str], width: int, start: int) -> None:
+        """Pad a short row; drop empty cells past the header; refuse to drop others."""
+        count = len(fields)
+        if count < width:
+            fields.extend([""] * (width - count))
+        elif any(fields[width:]):
+            raise InputFileError(
+                f"'{self.path.name}' line {start} has {count} cells but the header "
+                f"(line {self.header_line}) has {width}: a {self._delimiter_name} "
+                "inside a text that is not in double quotes would do this; quote that "
+                "text or re-save the file from Excel (if the delimiter is not a "
+                f"{self._delimiter_name}, pass --delimiter)"
+            )
+        else:
+            del fields[width:]
+
+    def chunks(self, chunksize: int, counts: _Counts) -> Iterator[pd.DataFrame]:
+        # "" for blanks and the pandas string dtype: CSV cells are text.
+        yield from _batches(self.rows(), self.columns, chunksize, "", _no_text, str, counts)
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,187 @@
+"""One way to open a table: ReadOptions and Table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from themes.errors import InputFileError
+from themes.io.csv_reader import _CsvSource
+from themes.io.detect import _check_exists, file_format
+from themes.io.jsonl_reader import _JsonlSource
+from themes.io.rows import _Counts
+from themes.io.xlsx_reader import _XlsxSource
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """What was learnt about an input file while opening it."""
+
+    path: Path
+    format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    columns: tuple[str, ...] = ()
+    header_row: int | None = None
+    sheet: str | None = None
+
+
+class Table:
+    """An opened input file: its columns and a way to read it in chunks.
+
+    ``columns`` are unique, non-blank names for use in the program; ``original_columns``
+    the header exactly as in the file. ``header_row`` is the row number of the header
+    (1 when it is the first row; None for JSON lines), so data row ``i`` (0-based) is
+    row ``header_row + 1 + i`` of the file as a spreadsheet numbers it. After reading,
+    ``rows_read`` is the number of data rows and ``blank_rows_dropped`` the number of
+    empty rows dropped from the end. Use as a context manager, or call ``close()``, to
+    release an Excel file early.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        encoding: str | None = None,
+        sheet: str | None = None,
+        delimiter: str | None = None,
+        header_row: int | None = None,
+    ) -> None:
+        self.path = Path(path)
+        _check_exists(self.path)
+        self.format = file_format(self.path)
+        source: _CsvSource | _XlsxSource | _JsonlSource
+        try:
+            if self.format == "csv":
+                source = _CsvSource(self.path, encoding, delimiter, header_row)
+            elif self.format == "xlsx":
+                source = _XlsxSource(self.path, sheet, header_row)
+            else:
+                source = _JsonlSource(self.path, encoding)
+        except PermissionError:
+            raise InputFileError(
+                f"input file '{self.path.name}' cannot be read (permission denied, or it is "
+                "locked by another program); close it there and try again"
+            ) from None
+        self._source = source
+        self._counts = _Counts()
+        self.columns: list[str] = list(source.columns)
+        # The header exactly as in the file, for writing it back unchanged.
+        self.original_columns: list[str] = list(source.original_columns)
+        self.encoding: str | None = getattr(source, "encoding", None)
+        self.delimiter: str | None = getattr(source, "delimiter", None)
+        self.sheet: str | None = getattr(source, "sheet_name", None)
+        self.header_row: int | None = source.header_row
+
+    @property
+    def rows_read(self) -> int:
+        """Data rows yielded by the last (or current) pass over the file."""
+        return self._counts.rows
+
+    @property
+    def blank_rows_dropped(self) -> int:
+        """Empty rows dropped from the end of the data by the last complete pass."""
+        return self._counts.blank_dropped
+
+    @property
+    def info(self) -> TableInfo:
+        """What was learnt about the file while opening it."""
+        return TableInfo(
+            path=self.path,
+            format=self.format,
+            encoding=self.encoding,
+            delimiter=self.delimiter,
+            columns=tuple(self.columns),
+            header_row=self.header_row,
+            sheet=self.sheet,
+        )
+
+    def row_number(self, position: int) -> int:
+        """The row number, as a spreadsheet shows it, of data row ``position`` (0-based).
+
+        For JSON lines this is the record's number (its line number when the file has
+        no blank lines).
+        """
+        return (self.header_row or 0) + 1 + position
+
+    def chunks(self, chunksize: int = 5000) -> Iterator[pd.DataFrame]:
+        """Yield the rows as DataFrames of at most ``chunksize`` rows, in file order.
+
+        Every call reads the file again from the top.
+        """
+        yield from self._source.chunks(chunksize, self._counts)
+
+    def read(self) -> pd.DataFrame:
+        """The whole table in memory (for training, evaluation and reports).
+
+        ``frame.attrs["first_row"]`` is the row number of the first data row.
+        """
+        frames = list(self.chunks(50_000))
+        if not frames:
+            frame = pd.DataFrame(
+                {c: pd.Series(dtype=str if self.format == "csv" else object) for c in self.columns}
+            )
+        elif len(frames) > 1:
+            frame = pd.concat(frames, ignore_index=True)
+        else:
+            frame = frames[0].reset_index(drop=True)
+        frame.attrs["first_row"] = self.row_number(0)
+        return frame
+
+    def close(self) -> None:
+        """Release the file (Excel workbooks stay open while a Table is in use)."""
+        self._source.close()
+
+    def __enter__(self) -> Table:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class ReadOptions:
+    """How to open an input log; the options of every command that reads one extend it."""
+
+    encoding: str | None = None
+    sheet: str | None = None
+    header_row: int | None = None
+    delimiter: str | None = None
+
+    def open(self, path: str | Path) -> Table:
+        """Open ``path`` as a Table with these options."""
+        return Table(
+            path,
+            encoding=self.encoding,
+            sheet=self.sheet,
+            delimiter=self.delimiter,
+            header_row=self.header_row,
+        )
+
+    def read(self, path: str | Path) -> pd.DataFrame:
+        """Read the whole of ``path`` with these options."""
+        with self.open(path) as table:
+            return table.read()
+
+
+def read_table(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    delimiter: str | None = None,
+    header_row: int | None = None,
+) -> pd.DataFrame:
+    """Read a whole CSV, Excel or JSON-lines file into a DataFrame.
+
+    CSV cells are strings ("" when empty); Excel and JSON cells keep their types.
+    ``header_row`` (1-based) names the header row when it is not found by itself.
+    Raises InputFileError with a one-line explanation for unreadable input.
+    """
+    with Table(
+        path, encoding=encoding, sheet=sheet, delimiter=delimiter, header_row=header_row
+    ) as table:
+        return table.read()
