@@ -138,3 +138,169 @@ def test_single_column_file_and_explicit_delimiter(tmp_path):
     assert read_table(semi, delimiter="semicolon")["text"].tolist() == ["a, b"]
     with pytest.raises(InputFileError, match="cannot be used"):
         read_table(semi, delimiter=";;")
+
+
+# ---------------------------------------------------------------------------
+# Header guessing never loses a row (issue 17, item 1)
+# ---------------------------------------------------------------------------
+
+LETTER = "Nobody rang me back about the contact arrangements for my son"
+
+
+def _six_column_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "log.csv"
+    rows = [f"C{i},{LETTER} ({i}),2023-05-0{i},upheld,Fostering,Stage {i}" for i in range(1, 4)]
+    path.write_text("reference,text,,,,\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_a_short_header_over_more_filled_columns_is_kept(tmp_path):
+    table = Table(_six_column_csv(tmp_path))
+    assert table.header_row == 1
+    assert table.columns[:2] == ["reference", "text"]
+    frame = table.read()
+    assert frame["reference"].tolist() == ["C1", "C2", "C3"]
+    assert table.header_note is None
+
+
+def _merged_dates_xlsx(tmp_path: Path) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Reference", "Dates", None, "Text"])
+    ws.merge_cells("B1:C1")
+    for i in range(1, 6):
+        ws.append([f"R{i}", f"0{i}/05/2023", f"1{i}/05/2023", f"{LETTER} {i}"])
+    path = tmp_path / "log.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_dates_as_text_under_a_merged_header_are_data_not_a_second_header(tmp_path):
+    table = Table(_merged_dates_xlsx(tmp_path))
+    assert table.header_row == 1
+    assert table.columns == ["Reference", "Dates", "Dates (2)", "Text"]
+    assert table.read()["Reference"].tolist() == ["R1", "R2", "R3", "R4", "R5"]
+
+
+def test_a_guessed_header_says_which_row_and_how_to_change_it():
+    table = Table(DATA.parent / "data" / "robust_title_rows.csv")
+    assert table.header_row == 3
+    assert "row 3" in table.header_note and "--header-row" in table.header_note
+    given = Table(DATA / "robust_title_rows.csv", header_row=3)
+    assert given.header_note is None
+
+
+def test_a_header_that_looks_like_data_is_said_to_be_guessed(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(f"N1,2023-05-01,{LETTER}\nN2,2023-05-02,{LETTER}\n")
+    table = Table(path)
+    note = table.header_note
+    assert note and "row 1" in note and "--header-row" in note
+    assert "N1" not in note and "2023" not in note and "Nobody" not in note
+
+
+def test_read_options_are_validated_when_made():
+    from themes.io import ReadOptions
+
+    with pytest.raises(InputFileError, match="--header-row 0"):
+        ReadOptions(header_row=0)
+    with pytest.raises(InputFileError, match="unknown encoding"):
+        ReadOptions(encoding="klingon-8")
+    with pytest.raises(InputFileError, match="delimiter"):
+        ReadOptions(delimiter="ab")
+    assert ReadOptions(delimiter="semicolon").delimiter == ";"
+
+
+def test_every_read_goes_through_read_options(tmp_path):
+    from themes.io import ReadOptions
+
+    path = _six_column_csv(tmp_path)
+    options = ReadOptions(header_row=1)
+    with options.open(path) as table:
+        assert table.options is options
+    assert read_table(path, options).shape == (3, 6)
+
+
+# ---------------------------------------------------------------------------
+# One atomic-write helper
+# ---------------------------------------------------------------------------
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_atomic_file_is_private_and_removes_leftovers_of_killed_runs(tmp_path):
+    import os
+    import stat
+
+    from themes.io.atomic import AtomicFile
+
+    out = tmp_path / "tagged.csv"
+    dead = tmp_path / f".tagged.csv.{_dead_pid()}.abcd.part"
+    dead.write_text("complaint text left by a killed run")
+    older = tmp_path / ".tagged.csv.x1y2z3.part"  # the name used before pids were added
+    older.write_text("complaint text")
+    alive = tmp_path / f".tagged.csv.{os.getppid()}.efgh.part"  # a run still going
+    alive.write_text("in progress")
+    other = tmp_path / f".other.csv.{_dead_pid()}.ijkl.part"  # another output's file
+    other.write_text("not ours")
+    with AtomicFile(out, "w", encoding="utf-8") as handle:
+        handle.write("a,b\n")
+    assert out.read_text() == "a,b\n"
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert not dead.exists() and not older.exists()
+    assert alive.exists() and other.exists()
+
+
+def test_atomic_file_leaves_the_old_output_when_writing_fails(tmp_path):
+    from themes.io.atomic import AtomicFile
+
+    out = tmp_path / "tagged.csv"
+    out.write_text("last year's")
+    with pytest.raises(RuntimeError), AtomicFile(out, "w", encoding="utf-8") as handle:
+        handle.write("half")
+        raise RuntimeError("interrupted")
+    assert out.read_text() == "last year's"
+    assert [p.name for p in tmp_path.iterdir()] == ["tagged.csv"]
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from themes.io.atomic import AtomicFile
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    out = tmp_path / "tagged.csv"
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OutputError) as info, AtomicFile(out, "w", encoding="utf-8") as handle:
+        handle.write("x")
+    message = str(info.value)
+    assert "\n" not in message and "No space left" in message and "--out" in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_folder_swaps_a_whole_folder_or_nothing(tmp_path):
+    from themes.io.atomic import atomic_folder
+
+    report = tmp_path / "report"
+    report.mkdir()
+    (report / "old.md").write_text("old")
+    with pytest.raises(RuntimeError), atomic_folder(report) as staging:
+        (staging / "half.csv").write_text("x")
+        raise RuntimeError("killed")
+    assert [p.name for p in report.iterdir()] == ["old.md"]
+    with atomic_folder(report) as staging:
+        (staging / "report.md").write_text("new")
+    assert [p.name for p in report.iterdir()] == ["report.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]

@@ -21,7 +21,7 @@ from themes.io.detect import (
     _refuse_binary,
     _sniff_delimiter,
 )
-from themes.io.header import _header_index
+from themes.io.header import _header_index, header_note
 from themes.io.limits import _HEADER_SCAN_ROWS
 from themes.io.rows import _batches, _Counts, _no_text
 
@@ -63,6 +63,15 @@ class _CsvSource:
         index = _header_index([fields for _, fields in top], header_row, f"'{path.name}'")
         self.header_index = index
         self.header_row = index + 1
+        fields_top = [fields for _, fields in top]
+        first = next((i for i, f in enumerate(fields_top) if any(f)), index)
+        self.note = header_note(
+            row=index + 1,
+            first_row=first + 1,
+            rows_used=1,
+            cells=top[index][1],
+            given=header_row is not None,
+        )
         self.header_line = top[index][0]
         header = top[index][1]
         self.original_columns = list(header)

@@ -11,6 +11,7 @@ from typing import Any
 from themes.errors import InputFileError
 from themes.io.cells import _is_blank_cell, _is_blank_row, _is_text_cell
 from themes.io.limits import _MAX_NAME_CHARS
+from themes.io.messages import is_label
 
 
 def _header_index(rows: Sequence[Sequence[Any]], header_row: int | None, where: str) -> int:
@@ -37,6 +38,12 @@ def _header_index(rows: Sequence[Sequence[Any]], header_row: int | None, where: 
                 "holding the column names"
             )
         return header_row - 1
+    first = next((i for i, row in enumerate(rows) if not _is_blank_row(row)), None)
+    if first is not None and plausible_header(rows[first]):
+        # A first row of short distinct names is the header, however many columns
+        # of data are unnamed: guessing it away would lose a row and read the real
+        # header as data.
+        return first
     # A cell longer than any column name (a complaint's text) means the data has
     # begun: neither that row nor any below it can be the header. So a header with a
     # single name is not passed over for a row of data.
@@ -103,6 +110,19 @@ def _merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:
     return found
 
 
+def plausible_header(row: Sequence[Any]) -> bool:
+    """A row that can only be a header: two or more distinct labels and nothing else.
+
+    Labels are short names (``is_label``): not dates, numbers or sentences. A title
+    row ("Complaints log 2023/24") has one cell and is not a plausible header.
+    """
+    filled = [v for v in row if not _is_blank_cell(v)]
+    if len(filled) < 2 or not all(is_label(v) for v in filled):
+        return False
+    names = [str(v).strip().casefold() for v in filled]
+    return len(set(names)) == len(names)
+
+
 def _fill_merged(
     header: list[Any],
     row_number: int,
@@ -142,9 +162,17 @@ def _has_sub_header(
     below = top[row_number]
     for min_row, min_col, max_row, max_col in merges:
         spans = max_row == row_number and max_col > min_col and min_row <= row_number
-        if spans and any(_is_text_cell(v) for v in below[min_col - 1 : max_col]):
+        under = [v for v in below[min_col - 1 : max_col] if not _is_blank_cell(v)]
+        # Sub-headings are names ("received", "responded"); dates or numbers typed
+        # as text under the merge are the first row of data.
+        if spans and under and all(is_label(v) for v in under) and _no_data(below):
             return True
     return False
+
+
+def _no_data(row: Sequence[Any]) -> bool:
+    """No cell of ``row`` is a value (date, number) or a text too long to be a name."""
+    return all(_is_blank_cell(v) or is_label(v) for v in row)
 
 
 def _join_labels(upper: Any, lower: Any) -> Any:
@@ -153,3 +181,30 @@ def _join_labels(upper: Any, lower: Any) -> Any:
     if _is_blank_cell(lower) or str(lower) == str(upper):
         return upper
     return f"{upper} {lower}"
+
+
+def header_note(
+    *, row: int, first_row: int, rows_used: int, cells: Sequence[Any], given: bool
+) -> str | None:
+    """What to tell the user when the header row was guessed (None when it was not).
+
+    Says which row was used and how to choose another (--header-row); never quotes
+    a cell.
+    """
+    if given:
+        return None
+    fix = "pass --header-row N if the column names are on another row"
+    if rows_used == 2:
+        return (
+            f"used rows {row - 1} and {row} as a two-row header (a label merged over "
+            f"columns); {fix}"
+        )
+    if row != first_row:
+        return f"used row {row} as the header (the rows above it look like a title); {fix}"
+    if not all(_is_blank_cell(v) or is_label(v) for v in cells):
+        return (
+            f"used row {row} as the header although some of its cells look like data "
+            "(dates, numbers or long text): does the file have a header row? add one, or "
+            "pass --header-row N"
+        )
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ import pandas as pd
 
 from themes.errors import InputFileError
 from themes.io.csv_reader import _CsvSource
-from themes.io.detect import _check_exists, file_format
+from themes.io.detect import _check_exists, _normal_delimiter, file_format
 from themes.io.jsonl_reader import _JsonlSource
 from themes.io.rows import _Counts
 from themes.io.xlsx_reader import _XlsxSource
@@ -29,6 +30,62 @@ class TableInfo:
     sheet: str | None = None
 
 
+@dataclass
+class ReadOptions:
+    """How to open an input log: the one set of read options of every command.
+
+    ``encoding`` and ``delimiter`` apply to CSV (delimiter as a character or a word:
+    comma, semicolon, tab, pipe), ``sheet`` to Excel (a name or a number from 1),
+    ``header_row`` (from 1) names the header row instead of finding it. ``text_column``
+    and ``id_column``: None means detect them (see ``themes.io.columns``). Validated
+    when made: a wrong value is a one-line InputFileError naming the option.
+    """
+
+    encoding: str | None = None
+    sheet: str | None = None
+    header_row: int | None = None
+    delimiter: str | None = None
+    text_column: str | None = None
+    id_column: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.header_row is not None:
+            if isinstance(self.header_row, bool) or not isinstance(self.header_row, int):
+                raise InputFileError(
+                    f"--header-row must be a whole number, got {type(self.header_row).__name__}"
+                )
+            if self.header_row < 1:
+                raise InputFileError(
+                    f"--header-row {self.header_row} is not a row number; rows are numbered from 1"
+                )
+        if self.encoding is not None:
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError:
+                raise InputFileError(
+                    f"unknown encoding {self.encoding!r}; try utf-8, cp1252 or latin-1, or "
+                    "leave out --encoding to detect it"
+                ) from None
+        if self.delimiter is not None:
+            self.delimiter = _normal_delimiter(self.delimiter)
+        if self.sheet is not None and not str(self.sheet).strip():
+            raise InputFileError(
+                "--sheet is empty; give a sheet name or its number (1 for the first)"
+            )
+        for option, value in (("--text-column", self.text_column), ("--id-column", self.id_column)):
+            if value is not None and not str(value).strip():
+                raise InputFileError(f"{option} is empty; give a column name or leave it out")
+
+    def open(self, path: str | Path) -> Table:
+        """Open ``path`` as a Table with these options."""
+        return Table(path, self)
+
+    def read(self, path: str | Path) -> pd.DataFrame:
+        """Read the whole of ``path`` with these options."""
+        with self.open(path) as table:
+            return table.read()
+
+
 class Table:
     """An opened input file: its columns and a way to read it in chunks.
 
@@ -44,12 +101,20 @@ class Table:
     def __init__(
         self,
         path: str | Path,
+        options: ReadOptions | None = None,
         *,
         encoding: str | None = None,
         sheet: str | None = None,
         delimiter: str | None = None,
         header_row: int | None = None,
     ) -> None:
+        if options is None:
+            options = ReadOptions(
+                encoding=encoding, sheet=sheet, delimiter=delimiter, header_row=header_row
+            )
+        self.options = options
+        encoding, sheet = options.encoding, options.sheet
+        delimiter, header_row = options.delimiter, options.header_row
         self.path = Path(path)
         _check_exists(self.path)
         self.format = file_format(self.path)
@@ -75,6 +140,8 @@ class Table:
         self.delimiter: str | None = getattr(source, "delimiter", None)
         self.sheet: str | None = getattr(source, "sheet_name", None)
         self.header_row: int | None = source.header_row
+        # Set when the header row was guessed: which row, and how to choose another.
+        self.header_note: str | None = getattr(source, "note", None)
 
     @property
     def rows_read(self) -> int:
@@ -142,33 +209,9 @@ class Table:
         self.close()
 
 
-@dataclass
-class ReadOptions:
-    """How to open an input log; the options of every command that reads one extend it."""
-
-    encoding: str | None = None
-    sheet: str | None = None
-    header_row: int | None = None
-    delimiter: str | None = None
-
-    def open(self, path: str | Path) -> Table:
-        """Open ``path`` as a Table with these options."""
-        return Table(
-            path,
-            encoding=self.encoding,
-            sheet=self.sheet,
-            delimiter=self.delimiter,
-            header_row=self.header_row,
-        )
-
-    def read(self, path: str | Path) -> pd.DataFrame:
-        """Read the whole of ``path`` with these options."""
-        with self.open(path) as table:
-            return table.read()
-
-
 def read_table(
     path: str | Path,
+    options: ReadOptions | None = None,
     *,
     encoding: str | None = None,
     sheet: str | None = None,
@@ -182,6 +225,6 @@ def read_table(
     Raises InputFileError with a one-line explanation for unreadable input.
     """
     with Table(
-        path, encoding=encoding, sheet=sheet, delimiter=delimiter, header_row=header_row
+        path, options, encoding=encoding, sheet=sheet, delimiter=delimiter, header_row=header_row
     ) as table:
         return table.read()

@@ -5,12 +5,11 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import io
 import json
 import math
 import os
 import re
-import stat
-import tempfile
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from themes.errors import OutputError, describe_name
-from themes.io.atomic import _fsync_folder
+from themes.io.atomic import AtomicFile
 from themes.io.cells import cell_text
 from themes.io.detect import file_format
 from themes.io.limits import XLSX_MAX_CELL_CHARS, XLSX_MAX_COLUMNS, XLSX_MAX_ROWS
@@ -167,23 +166,7 @@ class TableWriter:
         self.safe_csv = safe_csv
         self.rows_written = 0
         self._closed = False
-        folder = self.path.parent
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=folder)
-        except FileNotFoundError:
-            raise OutputError(
-                f"folder '{folder}' for the output does not exist; create it or choose "
-                "another --out"
-            ) from None
-        except OSError as exc:
-            raise OutputError(
-                f"cannot write in folder '{folder}' ({exc.strerror}); choose another --out"
-            ) from None
-        os.close(fd)
-        self._tmp = Path(tmp)
-        with contextlib.suppress(OSError):
-            if self.path.exists():
-                os.chmod(self._tmp, stat.S_IMODE(self.path.stat().st_mode))
+        self._file = AtomicFile(self.path, "wb")
         self._handle: Any = None
         self._writer: Any = None
         self._xlsx: _XlsxStream | None = None
@@ -196,8 +179,8 @@ class TableWriter:
     def _open(self) -> None:
         if self.format == "csv":
             # UTF-8 with BOM so that Excel shows £ and smart quotes correctly.
-            self._handle = self._tmp.open(
-                "w", encoding="utf-8-sig", errors="themes.replace", newline=""
+            self._handle = io.TextIOWrapper(
+                self._file.handle, encoding="utf-8-sig", errors="themes.replace", newline=""
             )
             self._writer = csv.writer(self._handle)
             header = self.columns
@@ -205,15 +188,14 @@ class TableWriter:
                 header = [neutralise_formula(c) for c in header]
             self._guard(self._writer.writerow, header)
         elif self.format == "jsonl":
-            self._handle = self._tmp.open("wb")
+            self._handle = self._file.handle
         else:
             if len(self.columns) > XLSX_MAX_COLUMNS:
                 raise OutputError(
                     f"{len(self.columns):,} columns do not fit in an Excel sheet (at most "
                     f"{XLSX_MAX_COLUMNS:,}); write the output as .csv or .jsonl"
                 )
-            self._handle = self._tmp.open("wb")
-            self._xlsx = _XlsxStream(self._handle, self.columns)
+            self._xlsx = _XlsxStream(self._file.handle, self.columns)
 
     def _guard(self, action: Callable[..., Any], *args: Any) -> Any:
         try:
@@ -222,10 +204,7 @@ class TableWriter:
             raise self._disk_error(exc) from None
 
     def _disk_error(self, exc: OSError) -> OutputError:
-        return OutputError(
-            f"cannot write '{self.path.name}' ({exc.strerror or type(exc).__name__}; is the "
-            "disk full?); the output was not replaced; free some space or choose another --out"
-        )
+        return self._file.error(exc)
 
     def write(self, frame: pd.DataFrame) -> None:
         """Append the rows of ``frame`` (columns in the writer's order)."""
@@ -280,33 +259,21 @@ class TableWriter:
         try:
             if self._xlsx is not None:
                 self._guard(self._xlsx.close)
-            if self._handle is not None:
+            if self._handle is not None and self._handle is not self._file.handle:
                 self._guard(self._handle.flush)
-                self._guard(os.fsync, self._handle.fileno())
-                self._handle.close()
-            try:
-                os.replace(self._tmp, self.path)
-            except OSError as exc:
-                raise OutputError(
-                    f"cannot replace '{self.path.name}' ({exc.strerror}); if it is open in "
-                    "Excel or another program, close it and run again, or choose another --out"
-                ) from None
+                self._handle.detach()  # the binary file stays open for the commit
+            self._file.commit()
         except BaseException:
             self.abort()
             raise
         self._closed = True
-        _fsync_folder(self.path.parent)
 
     def abort(self) -> None:
         """Drop the temporary file; an existing file at ``path`` is left as it was."""
         self._closed = True
         if self._xlsx is not None:
             self._xlsx.discard()
-        with contextlib.suppress(Exception):
-            if self._handle is not None:
-                self._handle.close()
-        with contextlib.suppress(OSError):
-            self._tmp.unlink()
+        self._file.abort()
 
     def __enter__(self) -> TableWriter:
         return self

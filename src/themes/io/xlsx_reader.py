@@ -22,6 +22,7 @@ from themes.io.header import (
     _header_index,
     _join_labels,
     _merged_ranges,
+    header_note,
 )
 from themes.io.limits import _HEADER_SCAN_ROWS, _WIDTH_LOOKAHEAD_ROWS
 from themes.io.rows import _batches, _Counts
@@ -168,6 +169,8 @@ class _XlsxSource:
             raise InputFileError(f"{where} is empty; expected a header row and data{hint}")
         index = _header_index(top, header_row, where)
         header = list(top[index])
+        first = next((i for i, r in enumerate(top) if not _is_blank_row(r)), index)
+        rows_used = 1
         if any(_is_blank_cell(v) for v in header):
             # Only a header with gaps can hold merged cells: scan the sheet for them.
             merges = _merged_ranges(chosen)
@@ -176,6 +179,7 @@ class _XlsxSource:
                 lower = _fill_merged(list(top[index + 1]), index + 2, top, merges)
                 header = [_join_labels(a, b) for a, b in itertools.zip_longest(header, lower)]
                 index += 1
+                rows_used = 2
         # Data in columns with no name is kept (as a column with a blank name) when it
         # shows up in the first rows; later, it is an error rather than a silent loss.
         data_rows = top[index + 1 :]
@@ -185,6 +189,13 @@ class _XlsxSource:
         # With a two-row header, index is its second row: data starts below it.
         self.header_index = index
         self.header_row = index + 1
+        self.note = header_note(
+            row=index + 1,
+            first_row=first + 1,
+            rows_used=rows_used,
+            cells=header,
+            given=header_row is not None,
+        )
         self.original_columns = ["" if _is_blank_cell(v) else str(v) for v in header]
         self.columns = _unique_names(header)
         if not self.columns:
