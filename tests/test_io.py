@@ -304,3 +304,138 @@ def test_atomic_folder_swaps_a_whole_folder_or_nothing(tmp_path):
         (staging / "report.md").write_text("new")
     assert [p.name for p in report.iterdir()] == ["report.md"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+
+
+# ---------------------------------------------------------------------------
+# Limits on .xlsx input (issue 17, item 6) and uncached formulas (item 11)
+# ---------------------------------------------------------------------------
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+_MINIMAL_PARTS = {
+    "[Content_Types].xml": (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
+        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_CT}.worksheet+xml"/>'
+        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_CT}.sharedStrings+xml"/>'
+        "</Types>"
+    ),
+    "_rels/.rels": (
+        f'<Relationships xmlns="{_PKG}"><Relationship Id="rId1" '
+        f'Type="{_RELS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/workbook.xml": (
+        f'<workbook xmlns="{_MAIN}" xmlns:r="{_RELS}"><sheets>'
+        '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        f'<Relationships xmlns="{_PKG}">'
+        f'<Relationship Id="rId1" Type="{_RELS}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{_RELS}/sharedStrings" Target="sharedStrings.xml"/>'
+        "</Relationships>"
+    ),
+    "xl/worksheets/sheet1.xml": (
+        f'<worksheet xmlns="{_MAIN}"><sheetData>'
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>R1</t></is></c>'
+        '<c r="B2" t="s"><v>2</v></c></row></sheetData></worksheet>'
+    ),
+}
+
+
+def _workbook_with_big_string(tmp_path: Path, size: int, name: str = "bomb.xlsx") -> Path:
+    """A valid workbook whose cell B2 is a shared string of ``size`` letters."""
+    import zipfile
+
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for part, text in _MINIMAL_PARTS.items():
+            zf.writestr(part, text)
+        with zf.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+            part.write(
+                f'<sst xmlns="{_MAIN}" count="3" uniqueCount="3"><si><t>reference</t></si>'
+                "<si><t>text</t></si><si><t>".encode()
+            )
+            block = b"a" * (1 << 20)
+            left = size
+            while left > 0:
+                part.write(block[: min(left, len(block))])
+                left -= len(block)
+            part.write(b"</t></si></sst>")
+    return path
+
+
+def _peak_while(action) -> tuple[int, Exception | None]:
+    import tracemalloc
+
+    tracemalloc.start()
+    error = None
+    try:
+        action()
+    except Exception as exc:  # noqa: BLE001 - the error is what the test checks
+        error = exc
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak, error
+
+
+def test_an_oversized_part_is_refused_in_one_line_with_little_memory(tmp_path):
+    path = _workbook_with_big_string(tmp_path, 65 * 1024 * 1024)
+    assert path.stat().st_size < 1024 * 1024  # a small file claiming a huge part
+    peak, error = _peak_while(lambda: Table(path))
+    assert isinstance(error, InputFileError)
+    message = str(error)
+    assert "\n" not in message and "64 MB" in message and "sharedStrings" in message
+    assert peak < 8 * 1024 * 1024, peak
+
+
+def test_a_part_compressed_too_far_is_refused(tmp_path):
+    path = _workbook_with_big_string(tmp_path, 8 * 1024 * 1024)
+    peak, error = _peak_while(lambda: Table(path))
+    assert isinstance(error, InputFileError) and "compressed" in str(error)
+    assert "200" in str(error)
+    assert peak < 8 * 1024 * 1024, peak
+
+
+def test_a_cell_longer_than_excel_allows_is_refused(tmp_path):
+    path = _workbook_with_big_string(tmp_path, 40_000)
+    with pytest.raises(InputFileError, match=r"40,\d{3} characters, over Excel's limit of 32,767"):
+        Table(path).read()
+
+
+def test_a_formula_with_no_saved_value_is_named_not_silently_empty(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws.append(["reference", "text", "days"])
+    for i in range(1, 7):
+        ws.append([f"R{i}", f"{LETTER} {i}", 3])
+    ws["C7"] = "=SUM(C2:C6)"
+    path = tmp_path / "log.xlsx"
+    wb.save(path)
+    table = Table(path)
+    assert any("Sheet1!C7" in note and "no saved value" in note for note in table.notes)
+    clean = tmp_path / "clean.xlsx"
+    ws["C7"] = 3
+    wb.save(clean)
+    assert Table(clean).notes == []
+
+
+@pytest.mark.parametrize(
+    ("lock", "real"), [("~$log.xlsx", "log.xlsx"), ("~$mplaints.xlsx", "complaints.xlsx")]
+)
+def test_excels_lock_file_names_the_workbook(tmp_path, lock, real):
+    (tmp_path / real).write_bytes(b"PK\x03\x04")
+    (tmp_path / lock).write_bytes(b"\x05owner" + b"\x00" * 160)
+    with pytest.raises(InputFileError) as info:
+        Table(tmp_path / lock)
+    assert str(info.value) == (
+        f"'{lock}' is Excel's lock file for {real} (the workbook is open in Excel); pass {real}"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import itertools
@@ -157,7 +158,29 @@ def _normal_delimiter(delimiter: str) -> str:
     return value
 
 
+def _lock_file_target(path: Path) -> str | None:
+    """The workbook an Office lock file ("~$name.xlsx") stands for, or None."""
+    if not path.name.startswith("~$"):
+        return None
+    rest = path.name[2:]
+    if (path.parent / rest).exists():
+        return rest
+    with contextlib.suppress(OSError):
+        # Excel drops the first two characters of longer names: "~$mplaints.xlsx".
+        for sibling in sorted(path.parent.iterdir()):
+            name = sibling.name
+            if len(name) == len(rest) + 2 and name.endswith(rest) and not name.startswith("~$"):
+                return name
+    return rest
+
+
 def _check_exists(path: Path) -> None:
+    target = _lock_file_target(path)
+    if target is not None:
+        raise InputFileError(
+            f"'{path.name}' is Excel's lock file for {target} (the workbook is open in "
+            f"Excel); pass {target}"
+        )
     if not path.exists():
         raise InputFileError(f"input file '{path}' not found; check the path and try again")
     if path.is_dir():

@@ -142,6 +142,10 @@ class Table:
         self.header_row: int | None = source.header_row
         # Set when the header row was guessed: which row, and how to choose another.
         self.header_note: str | None = getattr(source, "note", None)
+        formula_note: str | None = getattr(source, "formula_note", None)
+        # Everything the user should be told about how the file was read (one line
+        # each, never a cell's contents): the CLI prints them on stderr.
+        self.notes: list[str] = [n for n in (self.header_note, formula_note) if n]
 
     @property
     def rows_read(self) -> int:

@@ -24,8 +24,9 @@ from themes.io.header import (
     _merged_ranges,
     header_note,
 )
-from themes.io.limits import _HEADER_SCAN_ROWS, _WIDTH_LOOKAHEAD_ROWS
+from themes.io.limits import _HEADER_SCAN_ROWS, _WIDTH_LOOKAHEAD_ROWS, XLSX_MAX_CELL_CHARS
 from themes.io.rows import _batches, _Counts
+from themes.io.xlsx_guard import check_archive, check_cell_length, uncached_formulas
 
 _XLSX_UNESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
@@ -64,7 +65,9 @@ def _open_workbook(path: Path) -> Any:
             with self.archive.open(part.PartName[1:]) as source:
                 for _, node in iterparse(source):
                     if node.tag == tag:
-                        strings.append(Text.from_tree(node).content)
+                        text = Text.from_tree(node).content
+                        check_cell_length(text, path, f"shared string {len(strings) + 1}")
+                        strings.append(text)
                         node.clear()
             self.shared_strings = strings
 
@@ -116,11 +119,12 @@ class _XlsxSource:
                 f"'{path.name}' is not an Excel workbook ({kind}); if it is CSV, rename it to "
                 ".csv; otherwise open it in Excel and save a copy as .xlsx"
             )
+        check_archive(path)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 self.workbook = _open_workbook(path)
-        except (MemoryError, PermissionError):
+        except (MemoryError, PermissionError, InputFileError):
             raise
         except zipfile.BadZipFile:
             raise InputFileError(
@@ -159,6 +163,7 @@ class _XlsxSource:
         chosen.reset_dimensions()
         self.sheet = chosen
         self.sheet_name = chosen.title
+        self.formula_note = self._formula_note(chosen)
         where = f"sheet '{chosen.title}' of '{self.path.name}'"
         rows = self._raw_rows()
         limit = max(_HEADER_SCAN_ROWS, header_row or 0)
@@ -201,6 +206,23 @@ class _XlsxSource:
         if not self.columns:
             raise InputFileError(f"{where} has no columns")
 
+    def _formula_note(self, sheet: Any) -> str | None:
+        """A note naming formula cells that have no saved value (read as empty)."""
+        part = getattr(sheet, "_worksheet_path", None)
+        archive = getattr(self.workbook, "_archive", None)
+        if not part or archive is None:
+            return None
+        count, cells = uncached_formulas(archive, part)
+        if not count:
+            return None
+        named = ", ".join(f"{sheet.title}!{c}" for c in cells)
+        more = f" and {count - len(cells)} more" if count > len(cells) else ""
+        return (
+            f"{count} formula cell{'s' if count != 1 else ''} of '{self.path.name}' "
+            f"({named}{more}) {'have' if count != 1 else 'has'} no saved value and "
+            "read as empty; open the file in Excel and save it, so the values are saved"
+        )
+
     def _choose_sheet(self, worksheets: list[Any], names: list[str], sheet: str | None) -> Any:
         if sheet is None:
             return worksheets[0]
@@ -235,6 +257,10 @@ class _XlsxSource:
                 for values in block:
                     row_number += 1
                     row = _xlsx_row(values)
+                    for index, value in enumerate(row):
+                        if value.__class__ is str and len(value) > XLSX_MAX_CELL_CHARS:
+                            cell = f"{self.sheet_name}!{get_column_letter(index + 1)}{row_number}"
+                            check_cell_length(value, self.path, cell)
                     count = len(row)
                     if count < width:
                         row.extend([None] * (width - count))
