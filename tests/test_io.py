@@ -439,3 +439,116 @@ def test_excels_lock_file_names_the_workbook(tmp_path, lock, real):
     assert str(info.value) == (
         f"'{lock}' is Excel's lock file for {real} (the workbook is open in Excel); pass {real}"
     )
+
+
+# ---------------------------------------------------------------------------
+# Column detection (issue 18, item 1)
+# ---------------------------------------------------------------------------
+
+COMPLAINTS = [
+    "My son has had four social workers this year and none of them returned my calls",
+    "The contact arrangements were cancelled twice without anyone telling us why",
+    "Nobody explained the outcome of the assessment and the letter arrived late",
+    "The foster carer allowance was paid late again and we had to borrow money",
+    "I asked for a copy of the plan three times and I am still waiting for it",
+    "The review meeting went ahead without us although we had asked to attend",
+]
+
+
+def council_workbook(tmp_path: Path, **extra_columns) -> Path:
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Log 2024"
+    ws["A1"] = "Brackenford Council: complaints log"
+    ws.append([])
+    header = ["Ref", "Date Received", "Team", "Summary of Complaint", "Outcome", *extra_columns]
+    ws.append(header)
+    for i, text in enumerate(COMPLAINTS):
+        row = [f"CC-{100 + i}", datetime(2024, 4, 1 + i), "Fostering", text, "upheld"]
+        row += [values[i] for values in extra_columns.values()]
+        ws.append(row)
+    path = tmp_path / "council.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_the_text_and_reference_columns_are_detected_and_explained(tmp_path):
+    from themes.io import ReadOptions
+
+    with ReadOptions().open(council_workbook(tmp_path)) as table:
+        choice = table.choose_columns()
+    assert (choice.text, choice.id) == ("Summary of Complaint", "Ref")
+    assert choice.detected
+    message = choice.message()
+    assert "'Summary of Complaint'" in message and "longest free text" in message
+    assert "'Ref'" in message and "\n" not in message
+    assert not any(text[:20] in message for text in COMPLAINTS)
+
+
+def test_a_usual_name_wins_over_an_unnamed_long_column(tmp_path):
+    from themes.io import ReadOptions
+
+    notes = [text.upper() for text in COMPLAINTS]  # as long, but no usual name
+    path = council_workbook(tmp_path, **{"Officer log": notes})
+    with ReadOptions().open(path) as table:
+        assert table.choose_columns().text == "Summary of Complaint"
+
+
+def test_two_close_text_columns_are_refused_with_both_listed(tmp_path):
+    from themes.errors import ColumnError
+    from themes.io import ReadOptions
+
+    other = list(reversed(COMPLAINTS))
+    path = council_workbook(tmp_path, **{"Details": other})
+    with ReadOptions().open(path) as table, pytest.raises(ColumnError) as info:
+        table.choose_columns()
+    message = str(info.value)
+    assert "'Summary of Complaint'" in message and "'Details'" in message
+    assert "--text-column" in message
+    assert not any(text[:20] in message for text in COMPLAINTS)
+
+
+def test_a_given_or_named_text_column_is_used_as_it_is(tmp_path):
+    from themes.errors import ColumnError
+    from themes.io import ReadOptions
+
+    path = council_workbook(tmp_path)
+    with ReadOptions(text_column="Team").open(path) as table:
+        choice = table.choose_columns()
+    assert choice.text == "Team" and not choice.detected
+    with ReadOptions(text_column="Summary").open(path) as table, pytest.raises(ColumnError):
+        table.choose_columns()
+    csv = tmp_path / "log.csv"
+    csv.write_text("reference,text,notes\nR1,short,x\nR2,also short,y\n")
+    with ReadOptions().open(csv) as table:
+        assert (table.choose_columns().text, table.choose_columns().id) == ("text", "reference")
+
+
+def test_two_reference_columns_with_equal_names_are_refused(tmp_path):
+    from themes.errors import ColumnError
+    from themes.io import ReadOptions
+
+    refs = [f"X{i}" for i in range(len(COMPLAINTS))]
+    path = council_workbook(tmp_path, **{"Reference": refs})
+    with ReadOptions().open(path) as table, pytest.raises(ColumnError, match="'Ref'.*'Reference'"):
+        table.choose_columns()
+    with ReadOptions(id_column="Reference").open(path) as table:
+        assert table.choose_columns().id == "Reference"
+
+
+def test_a_headerless_file_never_shows_its_first_row_in_a_message(tmp_path):
+    from themes.errors import ColumnError
+    from themes.io import ReadOptions
+
+    path = tmp_path / "log.csv"
+    path.write_text(f"N1,2023-05-01,{COMPLAINTS[0]}\nN2,2023-05-02,{COMPLAINTS[1]}\n")
+    for options in (ReadOptions(text_column="text"), ReadOptions(id_column="reference")):
+        with options.open(path) as table, pytest.raises(ColumnError) as info:
+            table.choose_columns()
+        message = str(info.value)
+        assert "N1" not in message and "2023" not in message and "social" not in message
+        assert "look like cell contents" in message

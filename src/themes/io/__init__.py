@@ -40,6 +40,7 @@ Error messages name files, lines, rows and columns, never cell contents.
 """
 
 from themes.io.cells import cell_text
+from themes.io.columns import ColumnChoice, choose_columns
 from themes.io.detect import READ_FORMATS, WRITE_FORMATS, detect_encoding, file_format
 from themes.io.limits import XLSX_MAX_CELL_CHARS, XLSX_MAX_COLUMNS, XLSX_MAX_ROWS
 from themes.io.table import ReadOptions, Table, TableInfo, read_table
@@ -51,12 +52,14 @@ __all__ = [
     "XLSX_MAX_CELL_CHARS",
     "XLSX_MAX_COLUMNS",
     "XLSX_MAX_ROWS",
+    "ColumnChoice",
     "ReadOptions",
     "Table",
     "TableInfo",
     "TableWriter",
     "cell_text",
     "check_output_path",
+    "choose_columns",
     "detect_encoding",
     "file_format",
     "neutralise_formula",

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from themes.errors import InputFileError
+from themes.io.columns import SAMPLE_ROWS, ColumnChoice, choose_columns
 from themes.io.csv_reader import _CsvSource
 from themes.io.detect import _check_exists, _normal_delimiter, file_format
 from themes.io.jsonl_reader import _JsonlSource
@@ -146,6 +147,7 @@ class Table:
         # Everything the user should be told about how the file was read (one line
         # each, never a cell's contents): the CLI prints them on stderr.
         self.notes: list[str] = [n for n in (self.header_note, formula_note) if n]
+        self._choice: ColumnChoice | None = None
 
     @property
     def rows_read(self) -> int:
@@ -177,6 +179,23 @@ class Table:
         no blank lines).
         """
         return (self.header_row or 0) + 1 + position
+
+    def choose_columns(self) -> ColumnChoice:
+        """The text and id columns: the options' own, or detected from the first rows.
+
+        ``ReadOptions.text_column``/``id_column`` None means detect (see
+        ``themes.io.columns``); the returned ``ColumnChoice.message()`` is the line
+        the CLI prints on stderr. Raises ColumnError when a column is missing or the
+        choice is unclear (candidates listed, no cell contents).
+        """
+        if self._choice is None:
+            sample = next(iter(self.chunks(SAMPLE_ROWS)), None)
+            if sample is None:
+                sample = pd.DataFrame({c: pd.Series(dtype=object) for c in self.columns})
+            self._choice = choose_columns(
+                sample, self.options.text_column, self.options.id_column, self.original_columns
+            )
+        return self._choice
 
     def chunks(self, chunksize: int = 5000) -> Iterator[pd.DataFrame]:
         """Yield the rows as DataFrames of at most ``chunksize`` rows, in file order.
