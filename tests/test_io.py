@@ -552,3 +552,104 @@ def test_a_headerless_file_never_shows_its_first_row_in_a_message(tmp_path):
         message = str(info.value)
         assert "N1" not in message and "2023" not in message and "social" not in message
         assert "look like cell contents" in message
+
+
+# ---------------------------------------------------------------------------
+# The officer's workbook comes back as they left it (issue 18, item 6)
+# ---------------------------------------------------------------------------
+
+
+def _styled_council_workbook(tmp_path: Path) -> Path:
+    from openpyxl import load_workbook
+    from openpyxl.styles import Font, PatternFill
+
+    path = council_workbook(tmp_path)
+    wb = load_workbook(path)
+    ws = wb["Log 2024"]
+    for cell in ws[3]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F4E78")
+    ws.column_dimensions["D"].width = 60
+    for row in range(4, 10):
+        ws.cell(row, 2).number_format = "dd mmm yyyy"
+    ws["G4"] = "=LEN(D4)"  # a working formula in the officer's own column
+    ws["G3"] = "Length"
+    wb.create_sheet("Notes").append(["Notes for the board", "draft"])
+    wb.save(path)
+    return path
+
+
+def _tag_like(table: Table, risky: str) -> tuple[list[str], list[pd.DataFrame]]:
+    header = [*table.original_columns, "suggested_kind", "review_reason"]
+    chunks = []
+    for chunk in table.chunks(4):
+        chunk = chunk.copy()
+        chunk["suggested_kind"] = "complaint"
+        chunk["review_reason"] = risky
+        chunks.append(chunk)
+    return header, chunks
+
+
+def test_an_xlsx_output_keeps_the_inputs_sheets_layout_and_formats(tmp_path):
+    from openpyxl import load_workbook
+
+    from themes.io.stream import write_table
+
+    source = _styled_council_workbook(tmp_path)
+    out = tmp_path / "tagged.xlsx"
+    with Table(source) as table:
+        header, chunks = _tag_like(table, "=HYPERLINK(1)")
+        result = write_table(table, out, header, chunks, id_column="Ref")
+    assert result.layout_kept and result.rows == 6 and result.notes == []
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["Log 2024", "Notes"]
+    ws = wb["Log 2024"]
+    assert ws["A1"].value == "Brackenford Council: complaints log"
+    assert ws.column_dimensions["D"].width == 60
+    assert ws["B4"].number_format == "dd mmm yyyy"
+    assert ws["G4"].value == "=LEN(D4)"  # the officer's formula is kept
+    assert [ws.cell(3, c).value for c in (8, 9)] == ["suggested_kind", "review_reason"]
+    assert ws.cell(3, 8).font.b and ws.cell(3, 8).fill.fgColor.rgb == ws["A3"].fill.fgColor.rgb
+    assert ws.cell(4, 9).value == "=HYPERLINK(1)" and ws.cell(4, 9).data_type == "s"
+    assert ws.freeze_panes == "A4"
+    assert ws.auto_filter.ref == "A3:I9"
+    assert [ws.cell(r, 1).value for r in range(4, 10)] == [f"CC-{100 + i}" for i in range(6)]
+
+
+def test_a_large_workbook_falls_back_to_the_streaming_writer_and_says_so(tmp_path):
+    from openpyxl import load_workbook
+
+    from themes.io.stream import write_table
+
+    source = _styled_council_workbook(tmp_path)
+    out = tmp_path / "tagged.xlsx"
+    with Table(source) as table:
+        header, chunks = _tag_like(table, "=HYPERLINK(1)")
+        result = write_table(table, out, header, chunks, keep_layout_max_bytes=0)
+    assert not result.layout_kept and "streaming writer" in result.notes[0]
+    ws = load_workbook(out).active
+    assert ws.cell(1, 9).value == "review_reason" and ws.cell(2, 9).data_type == "s"
+
+
+def test_a_text_too_long_for_excel_names_the_input_row_and_reference(tmp_path):
+    from themes.io.stream import write_table
+
+    source = council_workbook(tmp_path)
+    with Table(source) as table:
+        header, chunks = _tag_like(table, "x" * 40_000)
+        with pytest.raises(OutputError) as info:
+            write_table(table, tmp_path / "out.xlsx", header, chunks, id_column="Ref")
+        with pytest.raises(OutputError) as streamed:
+            header, chunks = _tag_like(table, "x" * 40_000)
+            write_table(
+                table,
+                tmp_path / "out.xlsx",
+                header,
+                chunks,
+                id_column="Ref",
+                keep_layout_max_bytes=0,
+            )
+    for error in (info.value, streamed.value):
+        assert "input row 4 (reference CC-100)" in str(error)
+        assert "'review_reason'" in str(error)
+    assert not (tmp_path / "out.xlsx").exists()

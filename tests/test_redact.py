@@ -780,3 +780,31 @@ def test_label_drift_counts(small_model: Path) -> None:
 if __name__ == "__main__":  # pragma: no cover - maintenance entry point
     build_gold()
     print(f"wrote {GOLD} ({len(load_gold())} records)", file=sys.stderr)
+
+
+def test_redacting_a_workbook_keeps_its_sheets_and_title_rows(tmp_path: Path) -> None:
+    from openpyxl import Workbook, load_workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Complaints"
+    ws["A1"] = "Complaints log 2024/25"
+    ws.append([])
+    ws.append(["reference", "text"])
+    ws.append(["R1", "Please ring Mrs Adams on 07700 900412 about the visit"])
+    ws.append(["R2", "=the plan was late"])
+    ws["B5"].data_type = "s"  # typed by a complainant: text, as Excel stores it
+    ws.column_dimensions["B"].width = 70
+    wb.create_sheet("Notes").append(["kept"])
+    source = tmp_path / "log.xlsx"
+    wb.save(source)
+    out = tmp_path / "redacted.xlsx"
+    summary = redact_file(source, out)
+    assert summary.rows == 2 and summary.counts == {"NAME": 1, "PHONE": 1}
+    back = load_workbook(out)
+    assert back.sheetnames == ["Complaints", "Notes"]
+    sheet = back["Complaints"]
+    assert sheet["A1"].value == "Complaints log 2024/25"
+    assert sheet["B4"].value == "Please ring Mrs [NAME] on [PHONE] about the visit"
+    assert sheet["B5"].value == "=the plan was late" and sheet["B5"].data_type == "s"
+    assert sheet.column_dimensions["B"].width == 70

@@ -278,7 +278,7 @@ CASES: dict[str, Case] = {
     ),
     "missing sheet": Case(
         given_file("robust_title_rows.xlsx", sheet="Nope"),
-        ("sheet 'Nope' not found", "sheets are: Complaints, Notes"),
+        ("sheet 'Nope' not found", "sheets are: 'Complaints', 'Notes'"),
         InputFileError,
     ),
     "missing column": Case(
@@ -340,7 +340,7 @@ CASES: dict[str, Case] = {
             **csv_file(f"reference,text\nR1,short\nR2,{SECRET} {'x' * 40_000}\n")(tmp),
             "out": tmp / "out.xlsx",
         },
-        ("data row 2", "40,013 characters", "limit of 32,767", ".csv or .jsonl"),
+        ("input row 3 (reference R2)", "40,013 characters", "limit of 32,767", ".csv or .jsonl"),
         OutputError,
     ),
     "model folder missing": Case(

@@ -10,9 +10,10 @@ from typing import Any
 
 import pandas as pd
 
-from themes.errors import InputFileError, describe_name
+from themes.errors import InputFileError
 from themes.io.cells import _is_blank_row, _unique_names
 from themes.io.detect import _SNIFF_BYTES, _first_undecodable_line, _refuse_binary
+from themes.io.messages import show_name
 from themes.io.rows import _batches, _Counts
 
 
@@ -84,7 +85,8 @@ class _JsonlSource:
                         ) from None
                     except _DuplicateKey as exc:
                         raise InputFileError(
-                            f"'{name}' line {number} has the key {describe_name(exc.key)} twice; "
+                            f"'{name}' line {number} has the key "
+                            f"{show_name(exc.key, kind='key')} twice; "
                             "one of the values would be lost; keep one key per name"
                         ) from None
                     except RecursionError:

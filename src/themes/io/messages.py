@@ -54,11 +54,11 @@ def is_label(text: object) -> bool:
     return may_show(text) and not looks_like_data(text)
 
 
-def show_name(name: object, position: int | None = None) -> str:
+def show_name(name: object, position: int | None = None, kind: str = "column") -> str:
     """A name for a message: quoted when it may be shown, otherwise described."""
     if may_show(name):
         return f"'{str(name).strip()}'"
-    where = f"column {position}" if position is not None else "a name"
+    where = f"{kind} {position}" if position is not None else f"a {kind} name"
     length = len(str(name)) if name is not None else 0
     return f"<{where}: {length} characters, not shown>"
 

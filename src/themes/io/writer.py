@@ -18,11 +18,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from themes.errors import OutputError, describe_name
+from themes.errors import OutputError
 from themes.io.atomic import AtomicFile
 from themes.io.cells import cell_text
 from themes.io.detect import file_format
 from themes.io.limits import XLSX_MAX_CELL_CHARS, XLSX_MAX_COLUMNS, XLSX_MAX_ROWS
+from themes.io.messages import may_show, show_name
 from themes.io.xlsx_stream import _CellTooLong, _XlsxStream
 
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -159,8 +160,21 @@ class TableWriter:
     the row (write .csv or .jsonl instead), never cut.
     """
 
-    def __init__(self, path: str | Path, columns: Sequence[str], *, safe_csv: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        columns: Sequence[str],
+        *,
+        safe_csv: bool = False,
+        source_row: Callable[[int], int] | None = None,
+        id_column: int | None = None,
+    ) -> None:
         self.path = Path(path)
+        # How messages name a row: its number in the input as a spreadsheet shows it
+        # (``source_row`` maps a data row's position to it) and its reference (the
+        # value in column ``id_column``, when label-like).
+        self.source_row = source_row
+        self.id_column = id_column
         self.format = file_format(self.path, for_writing=True)
         self.columns = [str(c) for c in columns]
         self.safe_csv = safe_csv
@@ -206,6 +220,18 @@ class TableWriter:
     def _disk_error(self, exc: OSError) -> OutputError:
         return self._file.error(exc)
 
+    def describe_row(self, position: int, values: Sequence[Any] | None = None) -> str:
+        """A row for a message: its spreadsheet row number, and reference when there is one."""
+        if self.source_row is not None:
+            where = f"input row {self.source_row(position):,}"
+        else:
+            where = f"row {position + 2:,} of the output"
+        if self.id_column is not None and values is not None:
+            reference = cell_text(values[self.id_column]).strip()
+            if reference and may_show(reference):
+                where += f" (reference {reference})"
+        return where
+
     def write(self, frame: pd.DataFrame) -> None:
         """Append the rows of ``frame`` (columns in the writer's order)."""
         if self.format == "csv":
@@ -240,12 +266,12 @@ class TableWriter:
                     try:
                         self._xlsx.append(row)
                     except _CellTooLong as exc:
-                        number = self.rows_written + offset + 1
+                        where = self.describe_row(self.rows_written + offset, row)
                         raise OutputError(
-                            f"data row {number:,} has a text of {exc.length:,} characters in "
-                            f"column {describe_name(self.columns[exc.column])}, over Excel's "
-                            f"limit of {XLSX_MAX_CELL_CHARS:,} per cell; write the output as "
-                            ".csv or .jsonl, which keep it whole"
+                            f"{where} has a text of {exc.length:,} characters in column "
+                            f"{show_name(self.columns[exc.column], exc.column + 1)}, over "
+                            f"Excel's limit of {XLSX_MAX_CELL_CHARS:,} per cell; write the "
+                            "output as .csv or .jsonl, which keep it whole"
                         ) from None
                 self._xlsx.flush()
             except OSError as exc:

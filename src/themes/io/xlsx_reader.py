@@ -25,6 +25,7 @@ from themes.io.header import (
     header_note,
 )
 from themes.io.limits import _HEADER_SCAN_ROWS, _WIDTH_LOOKAHEAD_ROWS, XLSX_MAX_CELL_CHARS
+from themes.io.messages import may_show, show_name
 from themes.io.rows import _batches, _Counts
 from themes.io.xlsx_guard import check_archive, check_cell_length, uncached_formulas
 
@@ -164,13 +165,15 @@ class _XlsxSource:
         self.sheet = chosen
         self.sheet_name = chosen.title
         self.formula_note = self._formula_note(chosen)
-        where = f"sheet '{chosen.title}' of '{self.path.name}'"
+        self.sheet_shown = show_name(chosen.title, names.index(chosen.title) + 1, "sheet")
+        where = f"sheet {self.sheet_shown} of '{self.path.name}'"
         rows = self._raw_rows()
         limit = max(_HEADER_SCAN_ROWS, header_row or 0)
         top = [_xlsx_row(r) for r in _pull(rows, limit)]
         if len(top) < limit and all(_is_blank_row(r) for r in top):
             others = [n for n in names if n != chosen.title]
-            hint = f"; pass --sheet with one of: {', '.join(others)}" if others else ""
+            listed = ", ".join(show_name(n, names.index(n) + 1, "sheet") for n in others)
+            hint = f"; pass --sheet with one of: {listed}" if others else ""
             raise InputFileError(f"{where} is empty; expected a header row and data{hint}")
         index = _header_index(top, header_row, where)
         header = list(top[index])
@@ -215,7 +218,8 @@ class _XlsxSource:
         count, cells = uncached_formulas(archive, part)
         if not count:
             return None
-        named = ", ".join(f"{sheet.title}!{c}" for c in cells)
+        prefix = f"{sheet.title}!" if may_show(sheet.title) else ""
+        named = ", ".join(f"{prefix}{c}" for c in cells)
         more = f" and {count - len(cells)} more" if count > len(cells) else ""
         return (
             f"{count} formula cell{'s' if count != 1 else ''} of '{self.path.name}' "
@@ -234,7 +238,8 @@ class _XlsxSource:
         if sheet.isdigit() and 1 <= int(sheet) <= len(worksheets):
             return worksheets[int(sheet) - 1]
         raise InputFileError(
-            f"sheet '{sheet}' not found in '{self.path.name}'; sheets are: {', '.join(names)}; "
+            f"sheet '{sheet}' not found in '{self.path.name}'; sheets are: "
+            f"{', '.join(show_name(n, i, 'sheet') for i, n in enumerate(names, start=1))}; "
             "pass --sheet with one of those names (or its number, 1 for the first)"
         )
 
@@ -259,7 +264,7 @@ class _XlsxSource:
                     row = _xlsx_row(values)
                     for index, value in enumerate(row):
                         if value.__class__ is str and len(value) > XLSX_MAX_CELL_CHARS:
-                            cell = f"{self.sheet_name}!{get_column_letter(index + 1)}{row_number}"
+                            cell = f"{get_column_letter(index + 1)}{row_number}"
                             check_cell_length(value, self.path, cell)
                     count = len(row)
                     if count < width:
@@ -269,7 +274,7 @@ class _XlsxSource:
                         if extra:
                             column = get_column_letter(width + extra[0] + 1)
                             raise InputFileError(
-                                f"row {row_number} of sheet '{self.sheet_name}' in "
+                                f"row {row_number} of sheet {self.sheet_shown} in "
                                 f"'{self.path.name}' has a value in column {column}, which has "
                                 f"no name in the header (row {self.header_row}); name the "
                                 "column in the header row, or delete it, and run again"
@@ -280,7 +285,7 @@ class _XlsxSource:
             raise
         except Exception as exc:  # noqa: BLE001 - openpyxl failing on a damaged sheet
             raise InputFileError(
-                f"cannot read sheet '{self.sheet_name}' of '{self.path.name}' after row "
+                f"cannot read sheet {self.sheet_shown} of '{self.path.name}' after row "
                 f"{row_number} ({type(exc).__name__}): the file may be damaged; open it in "
                 "Excel and save a copy as .xlsx"
             ) from None

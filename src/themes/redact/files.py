@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from themes.errors import missing_column
-from themes.io import Table, TableWriter, cell_text, check_output_path
+from themes.io import ReadOptions, Table, cell_text, check_output_path
+from themes.io.stream import write_table
 from themes.redact.redactor import Redactor
 from themes.redact.spans import DEFAULT_CHUNK_ROWS, TYPES
 
@@ -57,39 +60,53 @@ def redact_file(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     header_row: int | None = None,
     delimiter: str | None = None,
+    options: ReadOptions | None = None,
 ) -> RedactSummary:
     """Write ``output_path``: ``input_path`` with personal data in the text column replaced.
 
     Same rows, same columns, same order, the header exactly as in the input; only
     the text column (and any ``extra_columns``, e.g. a free-text "learning" column)
-    change. Streams in chunks and writes atomically, like ``tag_file``.
+    change. Written by io's streaming loop (``write_table``), like ``tag``: in chunks,
+    atomically, and an .xlsx input keeps its layout in an .xlsx output.
     """
     redactor = redactor if redactor is not None else Redactor()
-    table = Table(
-        input_path, encoding=encoding, sheet=sheet, header_row=header_row, delimiter=delimiter
-    )
-    out = check_output_path(output_path, input_path)
-    text_column = _text_column_name(columns)
-    if text_column not in table.columns:
-        raise missing_column(text_column, table.columns, "--text-column")
-    for extra in extra_columns:
-        if extra not in table.columns:
-            raise missing_column(extra, table.columns, "--also-column")
-    targets = [text_column, *[c for c in extra_columns if c != text_column]]
-    summary = RedactSummary(input=Path(input_path), output=out)
-    counts: Counter[str] = Counter()
-    with TableWriter(out, table.original_columns, safe_csv=safe_csv) as writer:
-        for chunk in table.chunks(chunk_rows):
-            redacted, chunk_counts, changed = redactor._redact_frame(chunk, targets)
-            writer.write(redacted[table.columns])
-            counts.update(chunk_counts)
-            summary.rows += len(chunk)
-            summary.rows_changed += changed
-            summary.empty_text += sum(
-                1 for v in chunk[text_column].tolist() if not cell_text(v).strip()
-            )
-            if progress is not None:
-                progress(len(chunk))
+    if options is None:
+        options = ReadOptions(
+            encoding=encoding, sheet=sheet, header_row=header_row, delimiter=delimiter
+        )
+    with Table(input_path, options) as table:
+        out = check_output_path(output_path, input_path)
+        text_column = _text_column_name(columns)
+        if text_column not in table.columns:
+            raise missing_column(text_column, table.columns, "--text-column")
+        for extra in extra_columns:
+            if extra not in table.columns:
+                raise missing_column(extra, table.columns, "--also-column")
+        targets = [text_column, *[c for c in extra_columns if c != text_column]]
+        summary = RedactSummary(input=Path(input_path), output=out)
+        counts: Counter[str] = Counter()
+
+        def redacted_chunks() -> Iterator[pd.DataFrame]:
+            for chunk in table.chunks(chunk_rows):
+                redacted, chunk_counts, changed = redactor._redact_frame(chunk, targets)
+                counts.update(chunk_counts)
+                summary.rows += len(chunk)
+                summary.rows_changed += changed
+                summary.empty_text += sum(
+                    1 for v in chunk[text_column].tolist() if not cell_text(v).strip()
+                )
+                yield redacted[table.columns]
+
+        id_column = "reference" if "reference" in table.columns else None
+        write_table(
+            table,
+            out,
+            table.original_columns,
+            redacted_chunks(),
+            safe_csv=safe_csv,
+            id_column=id_column,
+            progress=progress,
+        )
     summary.counts = {t: counts[t] for t in TYPES if counts[t]}
     return summary
 
