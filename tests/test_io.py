@@ -653,3 +653,96 @@ def test_a_text_too_long_for_excel_names_the_input_row_and_reference(tmp_path):
         assert "input row 4 (reference CC-100)" in str(error)
         assert "'review_reason'" in str(error)
     assert not (tmp_path / "out.xlsx").exists()
+
+
+# ---------------------------------------------------------------------------
+# No cell contents in any io message (issue 17, item 2)
+# ---------------------------------------------------------------------------
+
+MARK = "Quillfeather"
+SENTENCE = f"{MARK} rang the duty team four times and nobody called back"
+
+
+def _xlsx(tmp_path: Path, rows: list[list[object]]) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    path = tmp_path / "log.xlsx"
+    wb.save(path)
+    return path
+
+
+def _text(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def _choose(path: Path, **options: str) -> None:
+    from themes.io import ReadOptions
+
+    with ReadOptions(**options).open(path) as table:
+        table.choose_columns()
+
+
+MARKED_CASES = {
+    "headerless csv, text column named": lambda tmp: _choose(
+        _text(tmp, "a.csv", f"N1,2023-05-01,{SENTENCE}\nN2,2023-05-02,{SENTENCE}\n"),
+        text_column="text",
+    ),
+    "headerless csv, nothing named": lambda tmp: _choose(
+        _text(tmp, "a.csv", f"{MARK},{MARK}\n{MARK},{MARK}\n")
+    ),
+    "sentence as a header": lambda tmp: _choose(
+        _text(tmp, "a.csv", f"ref,{SENTENCE}\nR1,short\n"), text_column="text"
+    ),
+    "two long text columns named by sentences": lambda tmp: _choose(
+        _text(tmp, "a.csv", f"{SENTENCE},{SENTENCE} again\n{SENTENCE},{SENTENCE}\n")
+    ),
+    "extra cells on a csv line": lambda tmp: read_table(
+        _text(tmp, "a.csv", f"reference,text\nR1,{SENTENCE},{MARK}\n")
+    ),
+    "unclosed quote": lambda tmp: read_table(
+        _text(tmp, "a.csv", f'reference,text\nR1,"{SENTENCE}\nR2,{MARK}\n')
+    ),
+    "wrong encoding": lambda tmp: read_table(
+        _text(tmp, "a.csv", f"reference,text\nR1,{SENTENCE} £5\n", "cp1252"), encoding="utf-8"
+    ),
+    "duplicate json key": lambda tmp: read_table(
+        _text(tmp, "a.jsonl", f'{{"{SENTENCE}": 1, "{SENTENCE}": 2}}\n')
+    ),
+    "bad json line": lambda tmp: read_table(_text(tmp, "a.jsonl", f'{{"text": {MARK}}}\n')),
+    "value in an unnamed xlsx column": lambda tmp: read_table(
+        _xlsx(tmp, [["reference", "text"], *[["R", "t"]] * 1000, ["R9", "t", SENTENCE]])
+    ),
+    "text too long for excel": lambda tmp: _write_long(tmp),
+}
+
+
+def _write_long(tmp_path: Path) -> None:
+    with TableWriter(tmp_path / "out.xlsx", [SENTENCE, "text"]) as writer:
+        writer.write(pd.DataFrame({SENTENCE: ["R1"], "text": [SENTENCE * 1000]}))
+
+
+@pytest.mark.parametrize("case", sorted(MARKED_CASES))
+def test_no_io_message_quotes_a_cell(tmp_path, case):
+    from themes.errors import ThemesError
+
+    with pytest.raises(ThemesError) as info:
+        MARKED_CASES[case](tmp_path)
+    message = str(info.value)
+    assert MARK not in message, message
+    assert "\n" not in message
+
+
+def test_may_show_is_the_one_policy_for_names():
+    from themes.io.messages import may_show, show_columns
+
+    assert may_show("Summary of Complaint") and may_show("Ref") and may_show("CC-104")
+    assert not may_show(SENTENCE) and not may_show("a\nb") and not may_show("x" * 41)
+    assert not may_show("He rang. Nobody came")
+    assert show_columns(["N1", "2023-05-01", SENTENCE]) == (
+        "3 columns whose names look like cell contents (not shown)"
+    )

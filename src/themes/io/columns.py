@@ -25,7 +25,7 @@ import pandas as pd
 
 from themes.errors import ColumnError
 from themes.io.cells import cell_text
-from themes.io.messages import looks_like_data, show_columns, show_name
+from themes.io.messages import looks_like_data, may_show, show_columns, show_name
 
 SAMPLE_ROWS = 500
 # Free-text columns whose score is within this factor of the best are "close".
@@ -85,6 +85,20 @@ def _name_rank(name: str) -> int | None:
         if plain in names:
             return rank
     return None
+
+
+def reference_position(names: Sequence[object]) -> int | None:
+    """Position of the first column named like a reference (for naming rows in messages)."""
+    ranked = [(rank, i) for i, n in enumerate(names) if (rank := _name_rank(str(n))) is not None]
+    return min(ranked)[1] if ranked else None
+
+
+def reference_of(values: Sequence[Any], position: int | None) -> str:
+    """ " (reference X)" for a message when the row has a label-like reference, else ""."""
+    if position is None or position >= len(values):
+        return ""
+    reference = cell_text(values[position]).strip()
+    return f" (reference {reference})" if reference and may_show(reference) else ""
 
 
 def _free_text_score(values: Sequence[Any], name: str) -> tuple[float, float, float]:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from themes.errors import InputFileError
 from themes.io.cells import _unique_names
+from themes.io.columns import reference_of, reference_position
 from themes.io.detect import (
     _DELIMITER_NAMES,
     _SNIFF_BYTES,
@@ -76,6 +77,7 @@ class _CsvSource:
         header = top[index][1]
         self.original_columns = list(header)
         self.columns = _unique_names(header)
+        self._reference = reference_position(self.columns)
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         """Every record of the file with the line it starts on."""
@@ -159,7 +161,8 @@ class _CsvSource:
             fields.extend([""] * (width - count))
         elif any(fields[width:]):
             raise InputFileError(
-                f"'{self.path.name}' line {start} has {count} cells but the header "
+                f"'{self.path.name}' line {start}{reference_of(fields, self._reference)} has "
+                f"{count} cells but the header "
                 f"(line {self.header_line}) has {width}: a {self._delimiter_name} "
                 "inside a text that is not in double quotes would do this; quote that "
                 "text or re-save the file from Excel (if the delimiter is not a "

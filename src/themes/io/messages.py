@@ -71,7 +71,10 @@ def show_columns(names: Sequence[object], limit: int = 12) -> str:
     """
     if not names:
         return "(none)"
-    if not all(is_label(n) or n in (None, "") for n in names):
+    filled = [str(n).strip().casefold() for n in names if n not in (None, "")]
+    repeated = len(set(filled)) < len(filled)
+    if repeated or not all(is_label(n) or n in (None, "") for n in names):
+        # Repeated names or values (dates, numbers, sentences): a row of data.
         return f"{len(names)} columns whose names look like cell contents (not shown)"
     shown = [show_name(n, i) for i, n in enumerate(names, start=1)]
     more = len(shown) - limit

@@ -15,6 +15,7 @@ import pandas as pd
 
 from themes.errors import InputFileError
 from themes.io.cells import _is_blank_cell, _is_blank_row, _last_filled, _unique_names
+from themes.io.columns import reference_of, reference_position
 from themes.io.detect import _OLE2_SIGNATURE, _ZIP_SIGNATURES, _ole2_kind
 from themes.io.header import (
     _fill_merged,
@@ -206,6 +207,7 @@ class _XlsxSource:
         )
         self.original_columns = ["" if _is_blank_cell(v) else str(v) for v in header]
         self.columns = _unique_names(header)
+        self._reference = reference_position(self.columns)
         if not self.columns:
             raise InputFileError(f"{where} has no columns")
 
@@ -274,7 +276,8 @@ class _XlsxSource:
                         if extra:
                             column = get_column_letter(width + extra[0] + 1)
                             raise InputFileError(
-                                f"row {row_number} of sheet {self.sheet_shown} in "
+                                f"row {row_number}{reference_of(row, self._reference)} of "
+                                f"sheet {self.sheet_shown} in "
                                 f"'{self.path.name}' has a value in column {column}, which has "
                                 f"no name in the header (row {self.header_row}); name the "
                                 "column in the header row, or delete it, and run again"
