@@ -746,3 +746,14 @@ def test_may_show_is_the_one_policy_for_names():
     assert show_columns(["N1", "2023-05-01", SENTENCE]) == (
         "3 columns whose names look like cell contents (not shown)"
     )
+
+
+def test_reading_a_huge_cell_leaves_the_csv_module_as_it_was(tmp_path):
+    import csv
+
+    before = csv.field_size_limit()
+    path = tmp_path / "log.csv"
+    path.write_text("reference,text\nR1," + "word " * 60_000 + "\n")
+    frame = read_table(path)
+    assert len(frame.loc[0, "text"]) == 300_000
+    assert csv.field_size_limit() == before

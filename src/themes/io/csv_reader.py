@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import itertools
 from collections.abc import Iterator
@@ -26,20 +27,33 @@ from themes.io.header import _header_index, header_note
 from themes.io.limits import _HEADER_SCAN_ROWS
 from themes.io.rows import _batches, _Counts, _no_text
 
+_readers_open = [0, 0]  # files being read now, and the limit to put back after them
 
-def _raise_csv_field_limit() -> None:
-    # The csv module refuses cells over 128 KiB by default; complaint letters pasted
-    # into one cell can be larger. The limit is process-wide and only ever raised here.
-    limit = 2**31 - 1
-    if csv.field_size_limit() < limit:
-        csv.field_size_limit(limit)
+
+@contextlib.contextmanager
+def _csv_field_limit() -> Iterator[None]:
+    """Let the csv module read cells of any size while files are being read.
+
+    It refuses cells over 128 KiB by default, and complaint letters pasted into one
+    cell can be larger. The limit is process-wide, so it is raised only while a
+    file is read and put back when the last file being read is done.
+    """
+    if _readers_open[0] == 0:
+        _readers_open[1] = csv.field_size_limit()
+        csv.field_size_limit(max(_readers_open[1], 2**31 - 1))
+    _readers_open[0] += 1
+    try:
+        yield
+    finally:
+        _readers_open[0] -= 1
+        if _readers_open[0] == 0:
+            csv.field_size_limit(_readers_open[1])
 
 
 class _CsvSource:
     def __init__(
         self, path: Path, encoding: str | None, delimiter: str | None, header_row: int | None
     ) -> None:
-        _raise_csv_field_limit()
         self.path = path
         with path.open("rb") as handle:
             head = handle.read(_SNIFF_BYTES)
@@ -53,11 +67,12 @@ class _CsvSource:
                 ) from None
         self.encoding = encoding or _detect_encoding_streaming(path)
         head_text = head.decode(self.encoding, errors="replace").lstrip("\ufeff")
-        self.delimiter = (
-            _normal_delimiter(delimiter)
-            if delimiter
-            else _sniff_delimiter(head_text, path.suffix.lower(), len(head) == _SNIFF_BYTES)
-        )
+        if delimiter:
+            self.delimiter = _normal_delimiter(delimiter)
+        else:
+            with _csv_field_limit():
+                truncated = len(head) == _SNIFF_BYTES
+                self.delimiter = _sniff_delimiter(head_text, path.suffix.lower(), truncated)
         self._delimiter_name = _DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
         limit = max(_HEADER_SCAN_ROWS, header_row or 0)
         top: list[tuple[int, list[str]]] = list(itertools.islice(self._records(), limit))
@@ -82,7 +97,7 @@ class _CsvSource:
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         """Every record of the file with the line it starts on."""
         try:
-            with self.path.open(encoding=self.encoding, newline="") as handle:
+            with _csv_field_limit(), self.path.open(encoding=self.encoding, newline="") as handle:
                 # strict: an unclosed quote or text after a closing quote is an error,
                 # never a guess that silently merges rows.
                 reader = csv.reader(handle, delimiter=self.delimiter, strict=True)
@@ -138,7 +153,7 @@ class _CsvSource:
         # line numbers worked out only for a message.
         width = len(self.columns)
         try:
-            with self.path.open(encoding=self.encoding, newline="") as handle:
+            with _csv_field_limit(), self.path.open(encoding=self.encoding, newline="") as handle:
                 reader = csv.reader(handle, delimiter=self.delimiter, strict=True)
                 for _ in range(self.header_index + 1):
                     next(reader, None)
