@@ -66,6 +66,7 @@ def write_table(
                 width=len(table.columns),
                 header=header,
                 source_row=table.row_number,
+                original_rows=table.rows(),
                 id_column=id_index,
             )
             result.layout_kept = True

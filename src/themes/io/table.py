@@ -6,6 +6,7 @@ import codecs
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -179,6 +180,14 @@ class Table:
         no blank lines).
         """
         return (self.header_row or 0) + 1 + position
+
+    def rows(self) -> Iterator[list[Any]]:
+        """The data rows as lists of cells, in file order, read again from the top.
+
+        Blank rows are included (the same rows as ``chunks``, plus any blank rows
+        at the very end).
+        """
+        return self._source.rows()
 
     def choose_columns(self) -> ColumnChoice:
         """The text and id columns: the options' own, or detected from the first rows.

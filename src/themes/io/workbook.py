@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from copy import copy
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -28,7 +28,8 @@ from themes.io.cells import cell_text
 from themes.io.limits import XLSX_MAX_CELL_CHARS
 from themes.io.messages import may_show, show_name
 
-KEEP_LAYOUT_MAX_BYTES = 10 * 1024 * 1024
+# About 20,000 rows of a typical log: openpyxl holds a whole workbook in memory.
+KEEP_LAYOUT_MAX_BYTES = 3 * 1024 * 1024
 NEW_COLUMN_WIDTH = 16
 WIDE_COLUMNS = {"review_reason": 40, "suggested_themes": 30}
 
@@ -75,6 +76,7 @@ class WorkbookWriter:
         width: int,
         header: Sequence[str],
         source_row: Callable[[int], int],
+        original_rows: Iterator[Sequence[Any]],
         id_column: int | None = None,
     ) -> None:
         from openpyxl import load_workbook
@@ -89,9 +91,10 @@ class WorkbookWriter:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self._book = load_workbook(source)
-            values = load_workbook(source, data_only=True)
         self._sheet = self._book[sheet]
-        self._values = values[sheet]
+        # The input's rows as they were read (values, not formulas), in step with the
+        # rows written: a cell is written only where its value changed.
+        self._original = original_rows
         self._file = AtomicFile(output, "wb")
         self._add_columns()
 
@@ -129,6 +132,7 @@ class WorkbookWriter:
         for offset, values in enumerate(rows):
             position = self.rows_written + offset
             row = self.source_row(position)
+            before = next(self._original, None) or ()
             for index, raw in enumerate(values):
                 value = _plain(raw)
                 if isinstance(value, str) and len(value) > XLSX_MAX_CELL_CHARS:
@@ -140,8 +144,8 @@ class WorkbookWriter:
                     )
                 column = index + 1
                 if index < self.width:
-                    old = self._values.cell(row, column).value
-                    if _same(old, value):
+                    old = before[index] if index < len(before) else None
+                    if _same(_plain(old), value):
                         continue  # unchanged: the cell keeps its formula and format
                 cell = self._sheet.cell(row, column)
                 if cell.__class__.__name__ == "MergedCell":
