@@ -12,7 +12,7 @@ import pandas as pd
 _NUMBER_TEXT = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:[eE][+-]?\d+)?%?")
 
 
-def _unique_names(names: Sequence[Any]) -> list[str]:
+def unique_names(names: Sequence[Any]) -> list[str]:
     """Column labels made unique and non-blank for internal use ("Column 3", "ref (2)").
 
     Runs of whitespace (a line break typed in an Excel header, say) become one space.
@@ -39,7 +39,7 @@ def _unique_names(names: Sequence[Any]) -> list[str]:
     return result
 
 
-def _is_blank_cell(value: Any) -> bool:
+def is_blank_cell(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
@@ -47,11 +47,11 @@ def _is_blank_cell(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def _is_blank_row(row: Sequence[Any]) -> bool:
-    return all(_is_blank_cell(v) for v in row)
+def is_blank_row(row: Sequence[Any]) -> bool:
+    return all(is_blank_cell(v) for v in row)
 
 
-def _is_text_cell(value: Any) -> bool:
+def is_text_cell(value: Any) -> bool:
     """A header-like cell: text that is not a number (dates and numbers are data)."""
     if not isinstance(value, str):
         return False
@@ -59,10 +59,10 @@ def _is_text_cell(value: Any) -> bool:
     return bool(text) and not _NUMBER_TEXT.fullmatch(text)
 
 
-def _last_filled(row: Sequence[Any]) -> int:
+def last_filled(row: Sequence[Any]) -> int:
     """1-based position of the last non-empty cell of a row, 0 for an empty row."""
     for position in range(len(row), 0, -1):
-        if not _is_blank_cell(row[position - 1]):
+        if not is_blank_cell(row[position - 1]):
             return position
     return 0
 

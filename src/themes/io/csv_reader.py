@@ -12,20 +12,20 @@ from pathlib import Path
 import pandas as pd
 
 from themes.errors import InputFileError
-from themes.io.cells import _unique_names
+from themes.io.cells import unique_names
 from themes.io.columns import reference_of, reference_position
 from themes.io.detect import (
-    _DELIMITER_NAMES,
-    _SNIFF_BYTES,
-    _detect_encoding_streaming,
-    _first_undecodable_line,
-    _normal_delimiter,
-    _refuse_binary,
-    _sniff_delimiter,
+    DELIMITER_NAMES,
+    SNIFF_BYTES,
+    detect_encoding_streaming,
+    first_undecodable_line,
+    normal_delimiter,
+    refuse_binary,
+    sniff_delimiter,
 )
-from themes.io.header import _header_index, header_note
-from themes.io.limits import _HEADER_SCAN_ROWS
-from themes.io.rows import _batches, _Counts, _no_text
+from themes.io.header import find_header_index, header_note
+from themes.io.limits import HEADER_SCAN_ROWS
+from themes.io.rows import RowCounts, batches, no_text
 
 _readers_open = [0, 0]  # files being read now, and the limit to put back after them
 
@@ -50,14 +50,14 @@ def _csv_field_limit() -> Iterator[None]:
             csv.field_size_limit(_readers_open[1])
 
 
-class _CsvSource:
+class CsvSource:
     def __init__(
         self, path: Path, encoding: str | None, delimiter: str | None, header_row: int | None
     ) -> None:
         self.path = path
         with path.open("rb") as handle:
-            head = handle.read(_SNIFF_BYTES)
-        _refuse_binary(path, head, "CSV")
+            head = handle.read(SNIFF_BYTES)
+        refuse_binary(path, head, "CSV")
         if encoding:
             try:
                 encoding = codecs.lookup(encoding).name
@@ -65,18 +65,18 @@ class _CsvSource:
                 raise InputFileError(
                     f"unknown encoding '{encoding}'; try utf-8, cp1252 or latin-1"
                 ) from None
-        self.encoding = encoding or _detect_encoding_streaming(path)
+        self.encoding = encoding or detect_encoding_streaming(path)
         head_text = head.decode(self.encoding, errors="replace").lstrip("\ufeff")
         if delimiter:
-            self.delimiter = _normal_delimiter(delimiter)
+            self.delimiter = normal_delimiter(delimiter)
         else:
             with _csv_field_limit():
-                truncated = len(head) == _SNIFF_BYTES
-                self.delimiter = _sniff_delimiter(head_text, path.suffix.lower(), truncated)
-        self._delimiter_name = _DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
-        limit = max(_HEADER_SCAN_ROWS, header_row or 0)
+                truncated = len(head) == SNIFF_BYTES
+                self.delimiter = sniff_delimiter(head_text, path.suffix.lower(), truncated)
+        self._delimiter_name = DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
+        limit = max(HEADER_SCAN_ROWS, header_row or 0)
         top: list[tuple[int, list[str]]] = list(itertools.islice(self._records(), limit))
-        index = _header_index([fields for _, fields in top], header_row, f"'{path.name}'")
+        index = find_header_index([fields for _, fields in top], header_row, f"'{path.name}'")
         self.header_index = index
         self.header_row = index + 1
         fields_top = [fields for _, fields in top]
@@ -91,7 +91,7 @@ class _CsvSource:
         self.header_line = top[index][0]
         header = top[index][1]
         self.original_columns = list(header)
-        self.columns = _unique_names(header)
+        self.columns = unique_names(header)
         self._reference = reference_position(self.columns)
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
@@ -118,7 +118,7 @@ class _CsvSource:
             raise self._undecodable() from None
 
     def _undecodable(self) -> InputFileError:
-        line = _first_undecodable_line(self.path, self.encoding)
+        line = first_undecodable_line(self.path, self.encoding)
         where = f"line {line}" if line else "a line"
         return InputFileError(
             f"'{self.path.name}' is not valid {self.encoding}: {where} has a byte that "
@@ -186,9 +186,9 @@ class _CsvSource:
         else:
             del fields[width:]
 
-    def chunks(self, chunksize: int, counts: _Counts) -> Iterator[pd.DataFrame]:
+    def chunks(self, chunksize: int, counts: RowCounts) -> Iterator[pd.DataFrame]:
         # "" for blanks and the pandas string dtype: CSV cells are text.
-        yield from _batches(self.rows(), self.columns, chunksize, "", _no_text, str, counts)
+        yield from batches(self.rows(), self.columns, chunksize, "", no_text, str, counts)
 
     def close(self) -> None:
         pass

@@ -35,14 +35,14 @@ _OTHER_FORMATS = {
 # UTF-8, then Windows-1252 (Excel's default "CSV" on English Windows), then Latin-1,
 # which decodes any byte sequence and so always succeeds.
 _ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
-_SNIFF_BYTES = 256 * 1024
+SNIFF_BYTES = 256 * 1024
 _DELIMITERS = (",", ";", "\t", "|")
-_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
 
 
-_OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
 
 
 def file_format(path: Path, *, for_writing: bool = False) -> str:
@@ -84,7 +84,7 @@ def detect_encoding(path: Path, sample: bytes | None = None) -> str:
     return "latin-1"  # pragma: no cover - latin-1 decodes everything
 
 
-def _detect_encoding_streaming(path: Path) -> str:
+def detect_encoding_streaming(path: Path) -> str:
     """Like detect_encoding but reads the file in blocks (flat memory on big files)."""
     with path.open("rb") as handle:
         if handle.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
@@ -105,7 +105,7 @@ def _detect_encoding_streaming(path: Path) -> str:
     return candidates[0] if candidates else "latin-1"
 
 
-def _first_undecodable_line(path: Path, encoding: str) -> int | None:
+def first_undecodable_line(path: Path, encoding: str) -> int | None:
     """The line holding the first byte that ``encoding`` cannot decode (for messages)."""
     decoder = codecs.getincrementaldecoder(encoding)()
     line = 1
@@ -119,7 +119,7 @@ def _first_undecodable_line(path: Path, encoding: str) -> int | None:
     return None
 
 
-def _sniff_delimiter(text: str, suffix: str, truncated: bool = False) -> str:
+def sniff_delimiter(text: str, suffix: str, truncated: bool = False) -> str:
     """The delimiter that splits the first rows into the most consistent number of cells.
 
     Each candidate parses up to 50 rows; the winner gives several cells per row in
@@ -148,7 +148,7 @@ def _sniff_delimiter(text: str, suffix: str, truncated: bool = False) -> str:
     return best if best_key[0] else ","
 
 
-def _normal_delimiter(delimiter: str) -> str:
+def normal_delimiter(delimiter: str) -> str:
     value = _DELIMITER_WORDS.get(delimiter.lower(), delimiter)
     if len(value) != 1 or value in '"\r\n':
         raise InputFileError(
@@ -174,7 +174,7 @@ def _lock_file_target(path: Path) -> str | None:
     return rest
 
 
-def _check_exists(path: Path) -> None:
+def check_exists(path: Path) -> None:
     target = _lock_file_target(path)
     if target is not None:
         raise InputFileError(
@@ -193,14 +193,14 @@ def _check_exists(path: Path) -> None:
         raise InputFileError(f"input file '{path.name}' is empty; expected a header row and data")
 
 
-def _refuse_binary(path: Path, head: bytes, wanted: str) -> None:
+def refuse_binary(path: Path, head: bytes, wanted: str) -> None:
     """A clear error for a workbook or binary file given as CSV or JSON lines."""
-    if head.startswith(_ZIP_SIGNATURES):
+    if head.startswith(ZIP_SIGNATURES):
         raise InputFileError(
             f"'{path.name}' is a zip file (an Excel .xlsx workbook?), not {wanted} text; "
             "if it is an Excel workbook, rename it to .xlsx"
         )
-    if head.startswith(_OLE2_SIGNATURE):
+    if head.startswith(OLE2_SIGNATURE):
         raise InputFileError(
             f"'{path.name}' is an old Excel .xls (or password-protected Office) file, not "
             f"{wanted} text; open it in Excel and save a copy as .xlsx or CSV"
@@ -216,7 +216,7 @@ def _refuse_binary(path: Path, head: bytes, wanted: str) -> None:
         )
 
 
-def _ole2_kind(path: Path) -> str:
+def ole2_kind(path: Path) -> str:
     data = path.read_bytes()[: 64 * 1024 * 1024]
     if (
         "EncryptedPackage".encode("utf-16-le") in data

@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from themes.errors import InputFileError
-from themes.io.cells import _is_blank_cell, _is_blank_row, _is_text_cell
-from themes.io.limits import _MAX_NAME_CHARS
+from themes.io.cells import is_blank_cell, is_blank_row, is_text_cell
+from themes.io.limits import MAX_NAME_CHARS
 from themes.io.messages import is_label
 
 
-def _header_index(rows: Sequence[Sequence[Any]], header_row: int | None, where: str) -> int:
+def find_header_index(rows: Sequence[Sequence[Any]], header_row: int | None, where: str) -> int:
     """Which of the top ``rows`` is the header (0-based).
 
     With ``header_row`` (1-based) that row. Otherwise the first row with at least two
@@ -32,13 +32,13 @@ def _header_index(rows: Sequence[Sequence[Any]], header_row: int | None, where: 
                 f"{where} has {len(rows)} rows, so --header-row {header_row} is past the end; "
                 "give the number of the row holding the column names"
             )
-        if _is_blank_row(rows[header_row - 1]):
+        if is_blank_row(rows[header_row - 1]):
             raise InputFileError(
                 f"row {header_row} of {where} is empty; --header-row must name the row "
                 "holding the column names"
             )
         return header_row - 1
-    first = next((i for i, row in enumerate(rows) if not _is_blank_row(row)), None)
+    first = next((i for i, row in enumerate(rows) if not is_blank_row(row)), None)
     if first is not None and plausible_header(rows[first]):
         # A first row of short distinct names is the header, however many columns
         # of data are unnamed: guessing it away would lose a row and read the real
@@ -51,15 +51,15 @@ def _header_index(rows: Sequence[Sequence[Any]], header_row: int | None, where: 
         (
             index
             for index, row in enumerate(rows)
-            if any(isinstance(v, str) and len(v) > _MAX_NAME_CHARS for v in row)
+            if any(isinstance(v, str) and len(v) > MAX_NAME_CHARS for v in row)
         ),
         len(rows),
     )
     text_counts = [
-        sum(_is_text_cell(v) for v in row) if index < data_from else 0
+        sum(is_text_cell(v) for v in row) if index < data_from else 0
         for index, row in enumerate(rows)
     ]
-    filled = [sum(not _is_blank_cell(v) for v in row) for row in rows]
+    filled = [sum(not is_blank_cell(v) for v in row) for row in rows]
     widest = max(filled, default=0)
     for index, count in enumerate(text_counts):
         if count >= 2 and 2 * count >= widest:
@@ -76,7 +76,7 @@ def _header_index(rows: Sequence[Sequence[Any]], header_row: int | None, where: 
     )
 
 
-def _merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:
+def merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:
     """(min_row, min_col, max_row, max_col) of every merged range of a read-only sheet.
 
     openpyxl's read-only mode does not read merges, so the sheet XML is scanned for
@@ -116,14 +116,14 @@ def plausible_header(row: Sequence[Any]) -> bool:
     Labels are short names (``is_label``): not dates, numbers or sentences. A title
     row ("Complaints log 2023/24") has one cell and is not a plausible header.
     """
-    filled = [v for v in row if not _is_blank_cell(v)]
+    filled = [v for v in row if not is_blank_cell(v)]
     if len(filled) < 2 or not all(is_label(v) for v in filled):
         return False
     names = [str(v).strip().casefold() for v in filled]
     return len(set(names)) == len(names)
 
 
-def _fill_merged(
+def fill_merged(
     header: list[Any],
     row_number: int,
     top: list[list[Any]],
@@ -140,17 +140,17 @@ def _fill_merged(
             continue
         anchor_row = top[min_row - 1]
         label = anchor_row[min_col - 1] if min_col - 1 < len(anchor_row) else None
-        if _is_blank_cell(label):
+        if is_blank_cell(label):
             continue
         if len(filled) < max_col:
             filled.extend([None] * (max_col - len(filled)))
         for col in range(min_col, max_col + 1):
-            if _is_blank_cell(filled[col - 1]):
+            if is_blank_cell(filled[col - 1]):
                 filled[col - 1] = label
     return filled
 
 
-def _has_sub_header(
+def has_sub_header(
     row_number: int, top: list[list[Any]], merges: list[tuple[int, int, int, int]]
 ) -> bool:
     """True when a label merged across columns ends on the header row with names under it.
@@ -162,7 +162,7 @@ def _has_sub_header(
     below = top[row_number]
     for min_row, min_col, max_row, max_col in merges:
         spans = max_row == row_number and max_col > min_col and min_row <= row_number
-        under = [v for v in below[min_col - 1 : max_col] if not _is_blank_cell(v)]
+        under = [v for v in below[min_col - 1 : max_col] if not is_blank_cell(v)]
         # Sub-headings are names ("received", "responded"); dates or numbers typed
         # as text under the merge are the first row of data.
         if spans and under and all(is_label(v) for v in under) and _no_data(below):
@@ -172,13 +172,13 @@ def _has_sub_header(
 
 def _no_data(row: Sequence[Any]) -> bool:
     """No cell of ``row`` is a value (date, number) or a text too long to be a name."""
-    return all(_is_blank_cell(v) or is_label(v) for v in row)
+    return all(is_blank_cell(v) or is_label(v) for v in row)
 
 
-def _join_labels(upper: Any, lower: Any) -> Any:
-    if _is_blank_cell(upper):
+def join_labels(upper: Any, lower: Any) -> Any:
+    if is_blank_cell(upper):
         return lower
-    if _is_blank_cell(lower) or str(lower) == str(upper):
+    if is_blank_cell(lower) or str(lower) == str(upper):
         return upper
     return f"{upper} {lower}"
 
@@ -201,7 +201,7 @@ def header_note(
         )
     if row != first_row:
         return f"used row {row} as the header (the rows above it look like a title); {fix}"
-    if not all(_is_blank_cell(v) or is_label(v) for v in cells):
+    if not all(is_blank_cell(v) or is_label(v) for v in cells):
         return (
             f"used row {row} as the header although some of its cells look like data "
             "(dates, numbers or long text): does the file have a header row? add one, or "

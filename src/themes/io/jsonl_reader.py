@@ -11,10 +11,10 @@ from typing import Any
 import pandas as pd
 
 from themes.errors import InputFileError
-from themes.io.cells import _is_blank_row, _unique_names
-from themes.io.detect import _SNIFF_BYTES, _first_undecodable_line, _refuse_binary
+from themes.io.cells import is_blank_row, unique_names
+from themes.io.detect import SNIFF_BYTES, first_undecodable_line, refuse_binary
 from themes.io.messages import show_name
-from themes.io.rows import _batches, _Counts
+from themes.io.rows import RowCounts, batches
 
 
 class _DuplicateKey(Exception):
@@ -33,14 +33,14 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return record
 
 
-class _JsonlSource:
+class JsonlSource:
     header_row = None
     delimiter = None
 
     def __init__(self, path: Path, encoding: str | None) -> None:
         self.path = path
         with path.open("rb") as handle:
-            _refuse_binary(path, handle.read(_SNIFF_BYTES), "JSON lines")
+            refuse_binary(path, handle.read(SNIFF_BYTES), "JSON lines")
         if encoding:
             try:
                 codecs.lookup(encoding)
@@ -65,7 +65,7 @@ class _JsonlSource:
             )
         self.keys = keys
         self.original_columns = list(keys)
-        self.columns = _unique_names(keys)
+        self.columns = unique_names(keys)
 
     def _records(self) -> Iterator[tuple[int, dict[str, Any]]]:
         name = self.path.name
@@ -101,7 +101,7 @@ class _JsonlSource:
                         )
                     yield number, record
         except UnicodeDecodeError:
-            line = _first_undecodable_line(self.path, self.encoding)
+            line = first_undecodable_line(self.path, self.encoding)
             where = f" (line {line})" if line else ""
             raise InputFileError(
                 f"'{name}' is not valid {self.encoding}{where}; JSON lines files must be UTF-8"
@@ -112,10 +112,8 @@ class _JsonlSource:
         for _, record in self._records():
             yield [record.get(key) for key in keys]
 
-    def chunks(self, chunksize: int, counts: _Counts) -> Iterator[pd.DataFrame]:
-        yield from _batches(
-            self.rows(), self.columns, chunksize, None, _is_blank_row, object, counts
-        )
+    def chunks(self, chunksize: int, counts: RowCounts) -> Iterator[pd.DataFrame]:
+        yield from batches(self.rows(), self.columns, chunksize, None, is_blank_row, object, counts)
 
     def close(self) -> None:
         pass

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 # How many rows from the top are searched for the header, and the longest text that
 # can be a column name there.
-_HEADER_SCAN_ROWS = 30
-_MAX_NAME_CHARS = 150
+HEADER_SCAN_ROWS = 30
+MAX_NAME_CHARS = 150
 # Excel data rows looked at to find unnamed columns that hold data.
-_WIDTH_LOOKAHEAD_ROWS = 1000
+WIDTH_LOOKAHEAD_ROWS = 1000
 
 
 # Excel's own limits.

@@ -10,19 +10,19 @@ import pandas as pd
 
 
 @dataclass
-class _Counts:
+class RowCounts:
     rows: int = 0
     blank_dropped: int = 0
 
 
-def _batches(
+def batches(
     rows: Iterator[list[Any]],
     columns: list[str],
     chunksize: int,
     blank: Any,
     is_blank: Callable[[list[Any]], bool],
     dtype: Any,
-    counts: _Counts,
+    counts: RowCounts,
 ) -> Iterator[pd.DataFrame]:
     """Rows as DataFrames of at most ``chunksize``; blank rows kept unless nothing follows them.
 
@@ -57,5 +57,5 @@ def _batches(
     counts.blank_dropped = waiting
 
 
-def _no_text(row: list[str]) -> bool:
+def no_text(row: list[str]) -> bool:
     return not any(row)

@@ -12,11 +12,11 @@ import pandas as pd
 
 from themes.errors import InputFileError
 from themes.io.columns import SAMPLE_ROWS, ColumnChoice, choose_columns
-from themes.io.csv_reader import _CsvSource
-from themes.io.detect import _check_exists, _normal_delimiter, file_format
-from themes.io.jsonl_reader import _JsonlSource
-from themes.io.rows import _Counts
-from themes.io.xlsx_reader import _XlsxSource
+from themes.io.csv_reader import CsvSource
+from themes.io.detect import check_exists, file_format, normal_delimiter
+from themes.io.jsonl_reader import JsonlSource
+from themes.io.rows import RowCounts
+from themes.io.xlsx_reader import XlsxSource
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class ReadOptions:
                     "leave out --encoding to detect it"
                 ) from None
         if self.delimiter is not None:
-            self.delimiter = _normal_delimiter(self.delimiter)
+            self.delimiter = normal_delimiter(self.delimiter)
         if self.sheet is not None and not str(self.sheet).strip():
             raise InputFileError(
                 "--sheet is empty; give a sheet name or its number (1 for the first)"
@@ -118,23 +118,23 @@ class Table:
         encoding, sheet = options.encoding, options.sheet
         delimiter, header_row = options.delimiter, options.header_row
         self.path = Path(path)
-        _check_exists(self.path)
+        check_exists(self.path)
         self.format = file_format(self.path)
-        source: _CsvSource | _XlsxSource | _JsonlSource
+        source: CsvSource | XlsxSource | JsonlSource
         try:
             if self.format == "csv":
-                source = _CsvSource(self.path, encoding, delimiter, header_row)
+                source = CsvSource(self.path, encoding, delimiter, header_row)
             elif self.format == "xlsx":
-                source = _XlsxSource(self.path, sheet, header_row)
+                source = XlsxSource(self.path, sheet, header_row)
             else:
-                source = _JsonlSource(self.path, encoding)
+                source = JsonlSource(self.path, encoding)
         except PermissionError:
             raise InputFileError(
                 f"input file '{self.path.name}' cannot be read (permission denied, or it is "
                 "locked by another program); close it there and try again"
             ) from None
         self._source = source
-        self._counts = _Counts()
+        self._counts = RowCounts()
         self.columns: list[str] = list(source.columns)
         # The header exactly as in the file, for writing it back unchanged.
         self.original_columns: list[str] = list(source.original_columns)

@@ -24,7 +24,7 @@ from themes.io.cells import cell_text
 from themes.io.detect import file_format
 from themes.io.limits import XLSX_MAX_CELL_CHARS, XLSX_MAX_COLUMNS, XLSX_MAX_ROWS
 from themes.io.messages import may_show, show_name
-from themes.io.xlsx_stream import _CellTooLong, _XlsxStream
+from themes.io.xlsx_stream import CellTooLong, XlsxStream
 
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_START = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
@@ -183,7 +183,7 @@ class TableWriter:
         self._file = AtomicFile(self.path, "wb")
         self._handle: Any = None
         self._writer: Any = None
-        self._xlsx: _XlsxStream | None = None
+        self._xlsx: XlsxStream | None = None
         try:
             self._open()
         except BaseException:
@@ -209,7 +209,7 @@ class TableWriter:
                     f"{len(self.columns):,} columns do not fit in an Excel sheet (at most "
                     f"{XLSX_MAX_COLUMNS:,}); write the output as .csv or .jsonl"
                 )
-            self._xlsx = _XlsxStream(self._file.handle, self.columns)
+            self._xlsx = XlsxStream(self._file.handle, self.columns)
 
     def _guard(self, action: Callable[..., Any], *args: Any) -> Any:
         try:
@@ -265,7 +265,7 @@ class TableWriter:
                 for offset, row in enumerate(values):
                     try:
                         self._xlsx.append(row)
-                    except _CellTooLong as exc:
+                    except CellTooLong as exc:
                         where = self.describe_row(self.rows_written + offset, row)
                         raise OutputError(
                             f"{where} has a text of {exc.length:,} characters in column "

@@ -14,20 +14,20 @@ from typing import Any
 import pandas as pd
 
 from themes.errors import InputFileError
-from themes.io.cells import _is_blank_cell, _is_blank_row, _last_filled, _unique_names
+from themes.io.cells import is_blank_cell, is_blank_row, last_filled, unique_names
 from themes.io.columns import reference_of, reference_position
-from themes.io.detect import _OLE2_SIGNATURE, _ZIP_SIGNATURES, _ole2_kind
+from themes.io.detect import OLE2_SIGNATURE, ZIP_SIGNATURES, ole2_kind
 from themes.io.header import (
-    _fill_merged,
-    _has_sub_header,
-    _header_index,
-    _join_labels,
-    _merged_ranges,
+    fill_merged,
+    find_header_index,
+    has_sub_header,
     header_note,
+    join_labels,
+    merged_ranges,
 )
-from themes.io.limits import _HEADER_SCAN_ROWS, _WIDTH_LOOKAHEAD_ROWS, XLSX_MAX_CELL_CHARS
+from themes.io.limits import HEADER_SCAN_ROWS, WIDTH_LOOKAHEAD_ROWS, XLSX_MAX_CELL_CHARS
 from themes.io.messages import may_show, show_name
-from themes.io.rows import _batches, _Counts
+from themes.io.rows import RowCounts, batches
 from themes.io.xlsx_guard import check_archive, check_cell_length, uncached_formulas
 
 _XLSX_UNESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -98,13 +98,13 @@ def _xlsx_row(row: Sequence[Any]) -> list[Any]:
     return [_unescape_xlsx(v) if v.__class__ is str and "_x" in v else v for v in row]
 
 
-class _XlsxSource:
+class XlsxSource:
     def __init__(self, path: Path, sheet: str | None, header_row: int | None) -> None:
         self.path = path
         with path.open("rb") as handle:
             head = handle.read(8)
-        if head.startswith(_OLE2_SIGNATURE):
-            if _ole2_kind(path) == "password-protected":
+        if head.startswith(OLE2_SIGNATURE):
+            if ole2_kind(path) == "password-protected":
                 raise InputFileError(
                     f"'{path.name}' is password-protected (encrypted), so it cannot be read; "
                     "open it in Excel, remove the password (File > Info > Protect Workbook) "
@@ -114,7 +114,7 @@ class _XlsxSource:
                 f"'{path.name}' is an old Excel .xls file (or another Office file) renamed "
                 ".xlsx; open it in Excel and save a copy as Excel Workbook (.xlsx)"
             )
-        if not head.startswith(_ZIP_SIGNATURES):
+        if not head.startswith(ZIP_SIGNATURES):
             looks_text = b"\x00" not in head and head[:1].isascii()
             kind = "it looks like text: a CSV file renamed .xlsx?" if looks_text else "corrupt?"
             raise InputFileError(
@@ -169,31 +169,31 @@ class _XlsxSource:
         self.sheet_shown = show_name(chosen.title, names.index(chosen.title) + 1, "sheet")
         where = f"sheet {self.sheet_shown} of '{self.path.name}'"
         rows = self._raw_rows()
-        limit = max(_HEADER_SCAN_ROWS, header_row or 0)
+        limit = max(HEADER_SCAN_ROWS, header_row or 0)
         top = [_xlsx_row(r) for r in _pull(rows, limit)]
-        if len(top) < limit and all(_is_blank_row(r) for r in top):
+        if len(top) < limit and all(is_blank_row(r) for r in top):
             others = [n for n in names if n != chosen.title]
             listed = ", ".join(show_name(n, names.index(n) + 1, "sheet") for n in others)
             hint = f"; pass --sheet with one of: {listed}" if others else ""
             raise InputFileError(f"{where} is empty; expected a header row and data{hint}")
-        index = _header_index(top, header_row, where)
+        index = find_header_index(top, header_row, where)
         header = list(top[index])
-        first = next((i for i, r in enumerate(top) if not _is_blank_row(r)), index)
+        first = next((i for i, r in enumerate(top) if not is_blank_row(r)), index)
         rows_used = 1
-        if any(_is_blank_cell(v) for v in header):
+        if any(is_blank_cell(v) for v in header):
             # Only a header with gaps can hold merged cells: scan the sheet for them.
-            merges = _merged_ranges(chosen)
-            header = _fill_merged(header, index + 1, top, merges)
-            if header_row is None and _has_sub_header(index + 1, top, merges):
-                lower = _fill_merged(list(top[index + 1]), index + 2, top, merges)
-                header = [_join_labels(a, b) for a, b in itertools.zip_longest(header, lower)]
+            merges = merged_ranges(chosen)
+            header = fill_merged(header, index + 1, top, merges)
+            if header_row is None and has_sub_header(index + 1, top, merges):
+                lower = fill_merged(list(top[index + 1]), index + 2, top, merges)
+                header = [join_labels(a, b) for a, b in itertools.zip_longest(header, lower)]
                 index += 1
                 rows_used = 2
         # Data in columns with no name is kept (as a column with a blank name) when it
         # shows up in the first rows; later, it is an error rather than a silent loss.
         data_rows = top[index + 1 :]
-        data_rows += _pull(rows, max(0, _WIDTH_LOOKAHEAD_ROWS - len(data_rows)))
-        self.width = max([_last_filled(header), *(_last_filled(r) for r in data_rows)])
+        data_rows += _pull(rows, max(0, WIDTH_LOOKAHEAD_ROWS - len(data_rows)))
+        self.width = max([last_filled(header), *(last_filled(r) for r in data_rows)])
         header = header[: self.width] + [None] * (self.width - len(header))
         # With a two-row header, index is its second row: data starts below it.
         self.header_index = index
@@ -205,8 +205,8 @@ class _XlsxSource:
             cells=header,
             given=header_row is not None,
         )
-        self.original_columns = ["" if _is_blank_cell(v) else str(v) for v in header]
-        self.columns = _unique_names(header)
+        self.original_columns = ["" if is_blank_cell(v) else str(v) for v in header]
+        self.columns = unique_names(header)
         self._reference = reference_position(self.columns)
         if not self.columns:
             raise InputFileError(f"{where} has no columns")
@@ -272,7 +272,7 @@ class _XlsxSource:
                     if count < width:
                         row.extend([None] * (width - count))
                     elif count > width:
-                        extra = [i for i, v in enumerate(row[width:]) if not _is_blank_cell(v)]
+                        extra = [i for i, v in enumerate(row[width:]) if not is_blank_cell(v)]
                         if extra:
                             column = get_column_letter(width + extra[0] + 1)
                             raise InputFileError(
@@ -293,10 +293,8 @@ class _XlsxSource:
                 "Excel and save a copy as .xlsx"
             ) from None
 
-    def chunks(self, chunksize: int, counts: _Counts) -> Iterator[pd.DataFrame]:
-        yield from _batches(
-            self.rows(), self.columns, chunksize, None, _is_blank_row, object, counts
-        )
+    def chunks(self, chunksize: int, counts: RowCounts) -> Iterator[pd.DataFrame]:
+        yield from batches(self.rows(), self.columns, chunksize, None, is_blank_row, object, counts)
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

@@ -38,7 +38,7 @@ def _escape_xlsx(value: str) -> str:
     return value
 
 
-class _CellTooLong(Exception):
+class CellTooLong(Exception):
     def __init__(self, column: int, length: int) -> None:
         self.column = column
         self.length = length
@@ -126,7 +126,7 @@ def _xml_text(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-class _XlsxStream:
+class XlsxStream:
     """A one-sheet .xlsx written straight into an open binary file, row by row.
 
     openpyxl's write-only mode keeps the sheet in a temporary file elsewhere (in the
@@ -157,7 +157,7 @@ class _XlsxStream:
         for index, value in enumerate(values):
             try:
                 cell = self._cell(value, f"{self._letters[index]}{row}", header)
-            except _CellTooLong as exc:
+            except CellTooLong as exc:
                 exc.column = index
                 raise
             if cell is not None:
@@ -202,7 +202,7 @@ class _XlsxStream:
             return None
         length = _xlsx_length(value)
         if length > XLSX_MAX_CELL_CHARS:
-            raise _CellTooLong(0, length)
+            raise CellTooLong(0, length)
         style = ' s="5"' if header else ""
         text = _xml_text(_escape_xlsx(value))
         return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'

@@ -9,17 +9,17 @@ import re
 from spacy.lang.en.stop_words import STOP_WORDS as SPACY_STOP_WORDS
 
 
-def _words(text: str) -> frozenset[str]:
+def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-TITLES = _words(
+TITLES = word_set(
     """mr mrs ms miss mx dr prof professor rev revd reverend sir sirs dame mr. mrs. ms. dr.
     prof. rev. mstr master rt rt. hon hon. cllr"""
 )
 # Words for a job or office that are followed by the holder's name: "SW Karen",
 # "social worker Karen Blake", "PC Okafor", "Judge Whitfield".
-ROLE_WORDS = _words(
+ROLE_WORDS = word_set(
     """worker sw csw ssw iro pa fsw tm manager officer advocate solicitor barrister
     teacher headteacher nurse hv visitor midwife gp doctor consultant paediatrician
     psychologist psychiatrist therapist counsellor practitioner adviser advisor assistant
@@ -29,7 +29,7 @@ ROLE_WORDS = _words(
     head carers parents grandparents adopters guardians"""
 )
 # Family and relationship words followed by a name: "my son Josh", "dad Lee".
-FAMILY_WORDS = _words(
+FAMILY_WORDS = word_set(
     """son sons daughter daughters child children kids grandson grandsons granddaughter
     granddaughters grandchild grandchildren nephew nephews niece nieces brother brothers
     sister sisters cousin cousins dad mum mam mom father mother stepdad stepmum stepfather
@@ -40,40 +40,40 @@ FAMILY_WORDS = _words(
 )
 # Sign-offs after which the writer's name follows: "Thanks, Leanne", "Regards\nGemma Oduya".
 # Words after a surname that make it a family's name: "the Mensah children".
-HOUSEHOLD_WORDS = _words(
+HOUSEHOLD_WORDS = word_set(
     """family families children boys girls siblings household twins case matter brothers
     sisters kids"""
 )
 # Words that describe a person after a comma: "Marguerite Achebe, our SSW".
-APPOSITION_WORDS = (ROLE_WORDS - {"head", "lead", "chair", "director"}) | _words(
+APPOSITION_WORDS = (ROLE_WORDS - {"head", "lead", "chair", "director"}) | word_set(
     """mum mother dad father nan grandmother grandfather grandma grandad aunt auntie uncle
     sister brother son daughter partner husband wife carer carers guardian"""
 )
-CLOSINGS = _words(
+CLOSINGS = word_set(
     """thanks regards faithfully sincerely wishes love cheers respectfully truly signed
     thx ta"""
 )
-GREETINGS = _words("dear hi hello hiya hey")
+GREETINGS = word_set("dear hi hello hiya hey")
 # Form fields that hold a person's name: "Child: Harvey Lomax", "Caller: Mr Kovacs".
-NAME_FIELDS = _words(
+NAME_FIELDS = word_set(
     """name child complainant caller client parent mother father carer contact applicant
     patient pupil student"""
 )
-CALLED_NOUNS = _words(
+CALLED_NOUNS = word_set(
     """lady man woman gentleman guy girl boy worker someone somebody person manager officer
     chap bloke fella one"""
 )
-MONTHS = _words(
+MONTHS = word_set(
     """january february march april may june july august september october november
     december jan feb mar apr jun jul aug sep sept oct nov dec"""
 )
-DAYS = _words(
+DAYS = word_set(
     """monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur
     thurs fri sat sun"""
 )
 # Capitalised words in this register that are never a person's name here: teams,
 # services, procedures, documents, institutions, the council, festivals, greetings.
-DOMAIN_WORDS = _words(
+DOMAIN_WORDS = word_set(
     """brackenford council councils team teams service services social care children
     child's children's need needs protection duty assessment assessments fostering
     adoption adopters disabled disability emergency family families early help leaving
@@ -123,7 +123,7 @@ DOMAIN_WORDS = _words(
     unsupervised overnight weekly monthly daily fortnightly annual annually"""
 )
 # Endings of a street name (used to tell a surname from a street and to find addresses).
-STREET_SUFFIXES = _words(
+STREET_SUFFIXES = word_set(
     """road rd street st avenue ave close lane ln drive dr way court ct crescent cres grove
     gardens gdns terrace tce place pl square sq walk row rise mews hill view park green
     parade vale croft fold gate wharf yard chase meadow meadows heights boulevard bank end
@@ -131,7 +131,7 @@ STREET_SUFFIXES = _words(
     fields villas cottages buildings estate"""
 )
 # Words that end an organisation or place name rather than a person's ("Moorside Primary").
-ORG_STRICT = _words(
+ORG_STRICT = word_set(
     """primary secondary high academy school schools college university nursery
     pre-school preschool surgery practice medical clinic hospital infirmary centre center
     library chapel mosque temple gurdwara synagogue community leisure sports police
@@ -142,12 +142,12 @@ ORG_STRICT = _words(
 )
 # Also ends a place rather than a person, but can be a surname ("Mr Hall"), so only
 # used to stop a surname being taken after a first name.
-ORG_WORDS = ORG_STRICT | _words("house hall lodge tower point station church cottage view ward")
+ORG_WORDS = ORG_STRICT | word_set("house hall lodge tower point station church cottage view ward")
 
 # Given names, lower case, from many backgrounds (British, Irish, South Asian, African,
 # Caribbean, Eastern European, Arabic, Turkish, Chinese and others). A capitalised word
 # on this list is taken as a name even without a title or role word before it.
-FIRST_NAMES = _words(
+FIRST_NAMES = word_set(
     """aaliyah aarav aaron abbas abbey abbi abbie abby abdi abdiaziz abdirahman abdul abdullah
     abdullahi abdulrahman abel abena abi abigail abimbola abiodun abu ada adaeze adam adama
     adamu adebayo adebola adeel adeline adenike adeola adjoa adrian adriana adrianna afua
@@ -271,7 +271,7 @@ FIRST_NAMES = _words(
 )
 # First names that are also ordinary capitalised words (months, verbs, virtues, places):
 # taken as names only when a title, role or family word says so.
-AMBIGUOUS_NAMES = _words(
+AMBIGUOUS_NAMES = word_set(
     """will may june april august jan hope faith joy grace mark bill sue rose dawn summer
     autumn amber sunny frank guy pat rob ray miles chase drew grant penny crystal holly
     patience mercy precious blessing gift destiny harmony honour justice major king prince
@@ -280,7 +280,7 @@ AMBIGUOUS_NAMES = _words(
     sonny summer reading"""
 )
 
-_STOP = (
+NOT_NAME_WORDS = (
     frozenset(w.lower() for w in SPACY_STOP_WORDS)
     | TITLES
     | ROLE_WORDS
@@ -299,7 +299,7 @@ _STOP = (
 # "I" and "A" without a full stop are words, not initials.
 # The lookahead and possessive "*+" keep matching linear on very long tokens (a pasted
 # blob of letters must not make the regex backtrack for minutes).
-_NAME_TOKEN = r"[A-ZÀ-ÖØ-Þ](?=[A-Za-zÀ-ÖØ-öø-ÿ'’]*[a-zß-öø-ÿ])[A-Za-zÀ-ÖØ-öø-ÿ'’]*+"
-_INITIAL = r"[A-Z]\.|[B-HJ-Z]"
-_NAME_TOKEN_RE = re.compile(rf"^(?:{_NAME_TOKEN})$")
-_NAME_OR_INITIAL_RE = re.compile(rf"^(?:{_NAME_TOKEN}|{_INITIAL})$")
+NAME_TOKEN = r"[A-ZÀ-ÖØ-Þ](?=[A-Za-zÀ-ÖØ-öø-ÿ'’]*[a-zß-öø-ÿ])[A-Za-zÀ-ÖØ-öø-ÿ'’]*+"
+INITIAL = r"[A-Z]\.|[B-HJ-Z]"
+NAME_TOKEN_RE = re.compile(rf"^(?:{NAME_TOKEN})$")
+NAME_OR_INITIAL_RE = re.compile(rf"^(?:{NAME_TOKEN}|{INITIAL})$")

@@ -5,25 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from themes.redact.lexicon import (
-    _INITIAL,
-    _NAME_TOKEN,
-    _STOP,
     APPOSITION_WORDS,
     CALLED_NOUNS,
     CLOSINGS,
     FAMILY_WORDS,
     GREETINGS,
     HOUSEHOLD_WORDS,
+    INITIAL,
     NAME_FIELDS,
+    NAME_TOKEN,
+    NOT_NAME_WORDS,
     ROLE_WORDS,
     TITLES,
 )
 from themes.redact.spans import SpacyModelError
 
 
-def _matcher_patterns() -> dict[str, list[list[dict[str, Any]]]]:
-    stop = sorted(_STOP)
-    nm = {"TEXT": {"REGEX": f"^(?:{_NAME_TOKEN}|{_INITIAL})$"}, "LOWER": {"NOT_IN": stop}}
+def matcher_patterns() -> dict[str, list[list[dict[str, Any]]]]:
+    stop = sorted(NOT_NAME_WORDS)
+    nm = {"TEXT": {"REGEX": f"^(?:{NAME_TOKEN}|{INITIAL})$"}, "LOWER": {"NOT_IN": stop}}
     # At most four name tokens in a row: a bounded run also keeps the Matcher linear on
     # text that is all capitalised words.
     nm_plus = {**nm, "OP": "{1,4}"}
@@ -174,7 +174,7 @@ def _matcher_patterns() -> dict[str, list[list[dict[str, Any]]]]:
     }
 
 
-def _load_pipeline(name: str | None) -> Any:
+def load_pipeline(name: str | None) -> Any:
     import spacy
 
     if name is None:

@@ -13,22 +13,22 @@ from themes.redact.lexicon import (
     STREET_SUFFIXES,
     TITLES,
 )
-from themes.redact.patterns import _CONTACT_TYPES
+from themes.redact.patterns import CONTACT_TYPES
 
 # Patterns whose name part comes before the anchor words: at most this many name
 # tokens are taken backwards (so a capitalised word two words earlier is not swept in).
-_LEFT_ANCHORED = {"POSSESSIVE", "AGE", "DOB"}
-_MAX_NAME_TOKENS = 4
+LEFT_ANCHORED = {"POSSESSIVE", "AGE", "DOB"}
+MAX_NAME_TOKENS = 4
 # Tokens either side of a name-shaped token that the Matcher looks at (longer than
 # any pattern's reach from its name token to its trigger words).
-_WINDOW = 8
+MATCH_WINDOW = 8
 # Triggers after which a place is as likely as a person ("thanks to Moorside Primary",
 # "SENCo, Ridgeway Primary"); a title or family word before a name is not vetoed.
-_WEAK_TRIGGERS = {"ROLE", "THANK", "CLOSING", "FROM", "FIELD", "GREETING", "FAMILY_NAME"}
+WEAK_TRIGGERS = {"ROLE", "THANK", "CLOSING", "FROM", "FIELD", "GREETING", "FAMILY_NAME"}
 
 
 @dataclass
-class _TokenInfo:
+class TokenInfo:
     """Per-token facts computed once per document."""
 
     texts: list[str]
@@ -42,7 +42,7 @@ class _TokenInfo:
     newline: list[bool]
 
 
-def _first_run(idx: list[int]) -> list[int]:
+def first_run(idx: list[int]) -> list[int]:
     run = [idx[0]]
     for i in idx[1:]:
         if i != run[-1] + 1:
@@ -51,7 +51,7 @@ def _first_run(idx: list[int]) -> list[int]:
     return run
 
 
-def _last_run(idx: list[int]) -> list[int]:
+def last_run(idx: list[int]) -> list[int]:
     run = [idx[-1]]
     for i in reversed(idx[:-1]):
         if i != run[0] - 1:
@@ -60,7 +60,7 @@ def _last_run(idx: list[int]) -> list[int]:
     return run
 
 
-def _names_a_place(info: _TokenInfo, last: int) -> bool:
+def names_a_place(info: TokenInfo, last: int) -> bool:
     """The capitalised words ending at ``last`` are the start of a place or organisation.
 
     True when a street ending follows at once ("Mill Road") or an organisation word
@@ -81,7 +81,7 @@ def _names_a_place(info: _TokenInfo, last: int) -> bool:
     return False
 
 
-def _ends_line(info: _TokenInfo, i: int) -> bool:
+def ends_line(info: TokenInfo, i: int) -> bool:
     """Token i is the last word of its line (punctuation or kisses may follow)."""
     nxt = i + 1
     if nxt >= len(info.texts) or info.newline[nxt] or "\n" in info.spaces[i]:
@@ -89,12 +89,12 @@ def _ends_line(info: _TokenInfo, i: int) -> bool:
     return info.texts[nxt] in {",", ".", "!", "x", "xx", "xxx", "(", "-", "–"}
 
 
-def _same_line_gap(info: _TokenInfo, i: int) -> bool:
+def _same_line_gap(info: TokenInfo, i: int) -> bool:
     """Token i is followed by token i+1 with only spaces (no line break) between."""
     return i + 1 < len(info.texts) and "\n" not in info.spaces[i] and not info.newline[i + 1]
 
 
-def _grow(info: _TokenInfo, names: set[int]) -> set[int]:
+def grow_names(info: TokenInfo, names: set[int]) -> set[int]:
     """Names plus the words that belong with them (each token looked at once)."""
     n = len(info.texts)
     grown = set(names)
@@ -108,7 +108,7 @@ def _grow(info: _TokenInfo, names: set[int]) -> set[int]:
     return grown
 
 
-def _neighbours(info: _TokenInfo, i: int, n: int) -> list[int]:
+def _neighbours(info: TokenInfo, i: int, n: int) -> list[int]:
     """Tokens that join the name at token i."""
     additions: list[int] = []
     # "Okonkwo-Smith", "Tracey-Ann": parts joined by a hyphen with no spaces.
@@ -164,7 +164,7 @@ def _neighbours(info: _TokenInfo, i: int, n: int) -> list[int]:
     return additions
 
 
-def _signature_names(info: _TokenInfo, candidates: list[tuple[int, int, str]]) -> set[int]:
+def signature_names(info: TokenInfo, candidates: list[tuple[int, int, str]]) -> set[int]:
     """Names on the short lines that end a letter or e-mail.
 
     A line counts when it starts with two to four name-like words (optionally after a
@@ -182,7 +182,7 @@ def _signature_names(info: _TokenInfo, candidates: list[tuple[int, int, str]]) -
     lines = [line for line in lines if line]
     if len(lines) < 2:
         return set()
-    contact_starts = sorted(s for s, _e, t in candidates if t in _CONTACT_TYPES)
+    contact_starts = sorted(s for s, _e, t in candidates if t in CONTACT_TYPES)
 
     def has_contact(line: list[int]) -> bool:
         lo, hi = info.starts[line[0]], info.ends[line[-1]]
@@ -223,7 +223,7 @@ def _signature_names(info: _TokenInfo, candidates: list[tuple[int, int, str]]) -
     return found
 
 
-def _names_before_contacts(info: _TokenInfo, candidates: list[tuple[int, int, str]]) -> set[int]:
+def names_before_contacts(info: TokenInfo, candidates: list[tuple[int, int, str]]) -> set[int]:
     """Two or three name-like words right before a phone, e-mail or street address.
 
     Postcodes are left out: the word before one is usually a town ("Welling Cross ZX4").
@@ -250,7 +250,7 @@ def _names_before_contacts(info: _TokenInfo, candidates: list[tuple[int, int, st
     return found
 
 
-def _token_runs(info: _TokenInfo, names: set[int]) -> list[tuple[int, int, str]]:
+def token_runs(info: TokenInfo, names: set[int]) -> list[tuple[int, int, str]]:
     """Character spans covering runs of name tokens separated only by spaces or hyphens."""
     spans: list[tuple[int, int, str]] = []
     current: list[int] | None = None

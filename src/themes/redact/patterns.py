@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from themes.redact.lexicon import _STOP, STREET_SUFFIXES, _words
+from themes.redact.lexicon import NOT_NAME_WORDS, STREET_SUFFIXES, word_set
 from themes.redact.spans import TYPES
 
 _PLACEHOLDER_RE = re.compile(r"\[(?:" + "|".join(TYPES) + r")\]")
@@ -111,8 +111,8 @@ _BARE_STREET_RE = re.compile(
     r"|Practice|Library|Church|Mosque|Community|Leisure|Sports|Police|Station|Hospital|Campus"
     r"|College|Infants?|Junior|High|Family|Children|Contact|Hub|Estate|Day|Project)\b)"
 )
-_COURT_NAMES = _words("family county crown high magistrates magistrates' youth appeal supreme")
-_GENERIC_STREETS = _words("high main")
+_COURT_NAMES = word_set("family county crown high magistrates magistrates' youth appeal supreme")
+_GENERIC_STREETS = word_set("high main")
 
 # Priorities when spans overlap: a lower number wins. Labelled evidence beats shapes.
 _PRIORITY = {
@@ -129,7 +129,7 @@ _PRIORITY = {
     "ADDRESS": 10,
     "NAME": 11,
 }
-_CONTACT_TYPES = frozenset({"PHONE", "EMAIL", "ADDRESS", "POSTCODE", "_PLACEHOLDER"})
+CONTACT_TYPES = frozenset({"PHONE", "EMAIL", "ADDRESS", "POSTCODE", "_PLACEHOLDER"})
 
 
 def nhs_number_valid(number: str) -> bool:
@@ -186,7 +186,7 @@ def _ref_ok(value: str, key: str, tail: str) -> bool:
     return True
 
 
-def _pattern_spans(text: str) -> list[tuple[int, int, str]]:
+def pattern_spans(text: str) -> list[tuple[int, int, str]]:
     """Candidate spans of every format found in ``text`` (may overlap; resolved later)."""
     found: list[tuple[int, int, str]] = []
     add = found.append
@@ -270,7 +270,7 @@ def _bare_street(m: re.Match[str]) -> tuple[int, int, str] | None:
     """An unnumbered street, with sentence words before it ("At", "The") left out."""
     words = [(w.start() + m.start(), w.group()) for w in re.finditer(r"\S+", m.group())]
     # Drop leading ordinary words: "At Mill Lane" -> "Mill Lane".
-    while len(words) > 1 and words[0][1].lower() in _STOP:
+    while len(words) > 1 and words[0][1].lower() in NOT_NAME_WORDS:
         words = words[1:]
     if len(words) < 2:
         return None
@@ -279,7 +279,7 @@ def _bare_street(m: re.Match[str]) -> tuple[int, int, str] | None:
     return (words[0][0], m.end(), "ADDRESS")
 
 
-def _resolve(candidates: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+def resolve_overlaps(candidates: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Non-overlapping spans: higher-priority types first, longer spans first within one."""
     ordered = sorted(candidates, key=lambda c: (_PRIORITY[c[2]], c[0] - c[1], c[0]))
     chosen: list[tuple[int, int, str]] = []
@@ -295,7 +295,7 @@ def _resolve(candidates: list[tuple[int, int, str]]) -> list[tuple[int, int, str
 # ---------------------------------------------------------------------------
 
 
-def _public_type(kind: str) -> str:
+def public_type(kind: str) -> str:
     if kind == "_NHS_SHAPE":
         return "NHS_NUMBER"
     if kind == "_REF_SHAPE":

@@ -12,29 +12,29 @@ import pandas as pd
 from themes.errors import missing_column
 from themes.io import cell_text
 from themes.redact.lexicon import (
-    _NAME_OR_INITIAL_RE,
-    _NAME_TOKEN_RE,
-    _STOP,
     AMBIGUOUS_NAMES,
     FIRST_NAMES,
+    NAME_OR_INITIAL_RE,
+    NAME_TOKEN_RE,
+    NOT_NAME_WORDS,
 )
-from themes.redact.matcher import _load_pipeline, _matcher_patterns
+from themes.redact.matcher import load_pipeline, matcher_patterns
 from themes.redact.names import (
-    _LEFT_ANCHORED,
-    _MAX_NAME_TOKENS,
-    _WEAK_TRIGGERS,
-    _WINDOW,
-    _ends_line,
-    _first_run,
-    _grow,
-    _last_run,
-    _names_a_place,
-    _names_before_contacts,
-    _signature_names,
-    _token_runs,
-    _TokenInfo,
+    LEFT_ANCHORED,
+    MATCH_WINDOW,
+    MAX_NAME_TOKENS,
+    WEAK_TRIGGERS,
+    TokenInfo,
+    ends_line,
+    first_run,
+    grow_names,
+    last_run,
+    names_a_place,
+    names_before_contacts,
+    signature_names,
+    token_runs,
 )
-from themes.redact.patterns import _pattern_spans, _public_type, _resolve
+from themes.redact.patterns import pattern_spans, public_type, resolve_overlaps
 from themes.redact.spans import TYPES, RedactionError, Span, apply_spans
 
 
@@ -71,13 +71,13 @@ class Redactor:
         self.spacy_model = str(spacy_model) if spacy_model is not None else None
         self.places = places
         self.batch_size = batch_size
-        self.nlp = _load_pipeline(self.spacy_model)
+        self.nlp = load_pipeline(self.spacy_model)
         self._statistical = self.spacy_model is not None
         from spacy.matcher import Matcher
 
         self._matcher = Matcher(self.nlp.vocab)
         self._keys: dict[int, str] = {}
-        for key, patterns in _matcher_patterns().items():
+        for key, patterns in matcher_patterns().items():
             self._matcher.add(key, patterns, greedy="LONGEST")
             self._keys[self.nlp.vocab.strings[key]] = key
 
@@ -90,19 +90,19 @@ class Redactor:
     def find_spans_many(self, texts: Sequence[str]) -> list[list[Span]]:
         """``find_spans`` for many texts, tokenised in batches (much faster than one by one)."""
         texts = [t if isinstance(t, str) else cell_text(t) for t in texts]
-        candidates = [_pattern_spans(t) for t in texts]
+        candidates = [pattern_spans(t) for t in texts]
         # Names need a capital letter; skip tokenising texts without one.
         need = [i for i, t in enumerate(texts) if "NAME" in self.types and t.lower() != t]
         for i, doc in zip(need, self._docs([texts[i] for i in need]), strict=True):
             candidates[i].extend(self._name_spans(doc, candidates[i]))
         result = []
         for spans in candidates:
-            resolved = _resolve(spans)
+            resolved = resolve_overlaps(spans)
             result.append(
                 [
-                    Span(s, e, _public_type(t))
+                    Span(s, e, public_type(t))
                     for s, e, t in resolved
-                    if not t.startswith("_PLACEHOLDER") and _public_type(t) in self.types
+                    if not t.startswith("_PLACEHOLDER") and public_type(t) in self.types
                 ]
             )
         return result
@@ -169,7 +169,7 @@ class Redactor:
         else:
             yield from self.nlp.tokenizer.pipe(texts, batch_size=self.batch_size)
 
-    def _token_info(self, doc: Any, candidates: list[tuple[int, int, str]]) -> _TokenInfo:
+    def _token_info(self, doc: Any, candidates: list[tuple[int, int, str]]) -> TokenInfo:
         texts: list[str] = []
         lowers: list[str] = []
         starts: list[int] = []
@@ -199,10 +199,10 @@ class Redactor:
         name_like = []
         name_or_initial = []
         for x, lo, c in zip(texts, lowers, covered, strict=True):
-            maybe = not c and x[:1].isupper() and lo not in _STOP
-            name_like.append(maybe and bool(_NAME_TOKEN_RE.match(x)))
-            name_or_initial.append(maybe and bool(_NAME_OR_INITIAL_RE.match(x)))
-        return _TokenInfo(
+            maybe = not c and x[:1].isupper() and lo not in NOT_NAME_WORDS
+            name_like.append(maybe and bool(NAME_TOKEN_RE.match(x)))
+            name_or_initial.append(maybe and bool(NAME_OR_INITIAL_RE.match(x)))
+        return TokenInfo(
             texts=texts,
             lowers=lowers,
             starts=starts,
@@ -214,7 +214,7 @@ class Redactor:
             newline=newline,
         )
 
-    def _matches(self, doc: Any, info: _TokenInfo) -> Iterator[tuple[str, int, int]]:
+    def _matches(self, doc: Any, info: TokenInfo) -> Iterator[tuple[str, int, int]]:
         """Matcher results, run only on windows around name-shaped tokens.
 
         Every pattern contains a name token and its trigger words lie within a few
@@ -227,7 +227,7 @@ class Redactor:
         for i, flag in enumerate(info.name_or_initial):
             if not flag:
                 continue
-            lo, hi = max(0, i - _WINDOW), min(n, i + _WINDOW + 1)
+            lo, hi = max(0, i - MATCH_WINDOW), min(n, i + MATCH_WINDOW + 1)
             if windows and lo <= windows[-1][1]:
                 windows[-1][1] = hi
             else:
@@ -250,14 +250,14 @@ class Redactor:
                 continue
             if key == "FROM" and start > 0 and not info.newline[start - 1]:
                 continue  # "a letter from Moorside" is not a signature
-            if key in {"CLOSING", "FROM"} and not _ends_line(info, _first_run(idx)[-1]):
+            if key in {"CLOSING", "FROM"} and not ends_line(info, first_run(idx)[-1]):
                 # A sign-off name ends its line: "Thanks, Leanne", not "love Moorside Academy".
                 continue
-            if key in _LEFT_ANCHORED:
-                idx = _last_run(idx)[-3:]
+            if key in LEFT_ANCHORED:
+                idx = last_run(idx)[-3:]
             else:
-                idx = _first_run(idx)[:_MAX_NAME_TOKENS]
-                if key in _WEAK_TRIGGERS and _names_a_place(info, idx[-1]):
+                idx = first_run(idx)[:MAX_NAME_TOKENS]
+                if key in WEAK_TRIGGERS and names_a_place(info, idx[-1]):
                     continue  # "thank Moorside Primary", "SENCo, Ridgeway Primary"
             names.update(idx)
 
@@ -278,21 +278,21 @@ class Redactor:
 
         # 4. Signature lines at the end of a letter ("Kelly Marsden" above a phone number),
         # and full names just before a contact detail ("Dionne Campbell (07700 900918)").
-        names.update(_signature_names(info, candidates))
-        names.update(_names_before_contacts(info, candidates))
+        names.update(signature_names(info, candidates))
+        names.update(names_before_contacts(info, candidates))
 
         # 5. Grow names: hyphenated parts, surnames, names joined by "and"; then every
         # other occurrence of a name already found.
-        names = _grow(info, names)
+        names = grow_names(info, names)
         seeds = {info.texts[i] for i in names if info.name_like[i] and len(info.texts[i]) > 1}
         if seeds:
             names.update(i for i in range(n) if info.name_like[i] and info.texts[i] in seeds)
-            names = _grow(info, names)
+            names = grow_names(info, names)
 
-        spans = _token_runs(info, names)
+        spans = token_runs(info, names)
         if self._statistical and self.places:
             for ent in doc.ents:
-                if ent.label_ in {"GPE", "FAC", "LOC"} and ent.text.lower() not in _STOP:
+                if ent.label_ in {"GPE", "FAC", "LOC"} and ent.text.lower() not in NOT_NAME_WORDS:
                     spans.append((ent.start_char, ent.end_char, "ADDRESS"))
         return spans
 
