@@ -629,6 +629,7 @@ def test_a_large_workbook_falls_back_to_the_streaming_writer_and_says_so(tmp_pat
     assert not result.layout_kept and "streaming writer" in result.notes[0]
     ws = load_workbook(out).active
     assert ws.cell(1, 9).value == "review_reason" and ws.cell(2, 9).data_type == "s"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:I7"
 
 
 def test_a_text_too_long_for_excel_names_the_input_row_and_reference(tmp_path):

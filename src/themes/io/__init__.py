@@ -33,16 +33,35 @@ empty in the middle of the data. Rows at the very end of the data in which
 every cell is empty (spreadsheets leave them behind) are dropped; this is the
 same for CSV, Excel and JSON lines and ``Table.blank_rows_dropped`` counts them.
 
-Writing goes to a temporary file ``.NAME.XXXX.part`` beside the output that is
+Writing goes to a temporary file ``.NAME.PID.XXXX.part`` beside the output that is
 renamed over it only when complete, so an interrupted run never leaves a
 half-written or damaged output, and Excel output never contains a formula.
 Error messages name files, lines, rows and columns, never cell contents.
+
+Modules, from the bottom up:
+
+* ``limits``: sizes and Excel's limits.
+* ``messages``: what a message may show (``may_show``): the one policy for file text.
+* ``cells``: blank cells and rows, header-like cells, unique column names.
+* ``detect``: format, encoding and delimiter; binary files and Excel lock files.
+* ``header``: which row is the header; merged and two-row headers; the guess note.
+* ``columns``: which column is the complaint text and which the reference.
+* ``rows``: rows into DataFrame chunks, trailing blank rows dropped.
+* ``xlsx_guard``: zip-bomb limits and formulas with no saved value.
+* ``csv_reader``, ``xlsx_reader``, ``jsonl_reader``: one reader per format.
+* ``table``: ``ReadOptions`` and ``Table``, the one way to open a log.
+* ``atomic``: ``AtomicFile`` and ``atomic_folder``, the one way to write a file.
+* ``xlsx_stream``: a one-sheet .xlsx written row by row.
+* ``writer``: ``TableWriter`` for CSV, .xlsx and JSON lines.
+* ``workbook``: an .xlsx input written back with its layout and new columns.
+* ``stream``: ``write_table``, the loop that writes a table read from a log.
 """
 
 from themes.io.cells import cell_text
 from themes.io.columns import ColumnChoice, choose_columns
 from themes.io.detect import READ_FORMATS, WRITE_FORMATS, detect_encoding, file_format
 from themes.io.limits import XLSX_MAX_CELL_CHARS, XLSX_MAX_COLUMNS, XLSX_MAX_ROWS
+from themes.io.messages import may_show
 from themes.io.table import ReadOptions, Table, TableInfo, read_table
 from themes.io.writer import TableWriter, check_output_path, neutralise_formula
 
@@ -62,6 +81,7 @@ __all__ = [
     "choose_columns",
     "detect_encoding",
     "file_format",
+    "may_show",
     "neutralise_formula",
     "read_table",
 ]

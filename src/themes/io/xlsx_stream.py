@@ -119,7 +119,6 @@ _SHEET_HEAD = (
     '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
     "</sheetView></sheetViews><sheetData>"
 )
-_SHEET_TAIL = "</sheetData></worksheet>"
 
 
 def _xml_text(value: str) -> str:
@@ -213,7 +212,9 @@ class XlsxStream:
             self._pending = []
 
     def close(self) -> None:
-        self._pending.append(_SHEET_TAIL)
+        # A filter on the header row over every row written, as Excel's Ctrl+Shift+L.
+        last = f"{self._letters[-1]}{max(self._row, 1)}"
+        self._pending.append(f'</sheetData><autoFilter ref="A1:{last}"/></worksheet>')
         self.flush()
         self._sheet.close()
         self._zip.close()

@@ -22,6 +22,12 @@ Two kinds of evidence are combined:
 Precision matters as much as recall: role words, team and service names, the
 council's name, months, "Mum", "Dad" and ordinary capitalised words stay, so the
 text keeps its meaning for tagging and for the annual report.
+
+Modules: ``spans`` (types, spans, placeholders), ``lexicon`` (word lists),
+``patterns`` (formats matched on characters), ``matcher`` (spaCy pipeline and name
+patterns), ``names`` (names on tokens), ``redactor`` (the ``Redactor``), ``files``
+(whole files through io's ``write_table``). A ``Redactor`` is built by its caller
+and reused; there is no shared module-level instance.
 """
 
 from themes.redact.files import RedactSummary, redact_file, redaction_label_drift
