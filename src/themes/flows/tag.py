@@ -25,7 +25,8 @@ import pandas as pd
 
 from themes.dataset import Columns, require_column, resolve_id_column
 from themes.errors import ThemesError
-from themes.io import ReadOptions, TableWriter, cell_text, check_output_path
+from themes.io import ReadOptions, cell_text, check_output_path
+from themes.io.stream import write_table
 from themes.model import Suggestions, ThemesModel
 
 SUGGESTION_COLUMNS = (
@@ -74,6 +75,8 @@ class TagSummary:
     header_row: int | None = None
     blank_rows_dropped: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
+    # How the input was read and the output written (header guessed, layout kept...).
+    notes: list[str] = field(default_factory=list)
 
 
 def officer_columns(columns: Columns) -> list[tuple[str, str]]:
@@ -267,7 +270,8 @@ def tag_file(
         raise ValueError("jobs must be at least 1")
     text = options.columns.text
     scored = _scored_chunks(model, table.chunks(options.chunk_rows), text, jobs)
-    with TableWriter(out, header, safe_csv=options.safe_csv) as writer, closing(scored):
+
+    def tagged_chunks() -> Iterator[pd.DataFrame]:
         for chunk, _, suggestions in scored:
             tagged = _with_suggestions(chunk, suggestions)
             if options.prefill:
@@ -277,7 +281,7 @@ def tag_file(
                 tagged = options.redactor.redact_frame(
                     tagged, options.columns.text, counts=redacted
                 )
-            writer.write(tagged[internal])
+            yield tagged[internal]
             summary.rows += len(tagged)
             summary.needs_review += int(tagged["needs_review"].sum())
             # Counted on the written text column (redaction never empties a text).
@@ -286,6 +290,17 @@ def tag_file(
                 summary.kinds[str(kind)] = summary.kinds.get(str(kind), 0) + int(count)
             if progress is not None:
                 progress(len(tagged))
+
+    with closing(scored):
+        written = write_table(
+            table,
+            out,
+            header,
+            tagged_chunks(),
+            safe_csv=options.safe_csv,
+            id_column=resolve_id_column(table.columns, options.columns),
+        )
+    summary.notes = table.notes + written.notes
     summary.redacted = dict(redacted)
     summary.header_row = table.header_row
     summary.blank_rows_dropped = table.blank_rows_dropped
