@@ -17,6 +17,10 @@ Logs record stages in two ways, and ``log_shape`` says which one a log uses:
 - ``auto`` (the default) reads a log as stage-per-row when a reference has
   rows at two or more stages, else as complaint-per-row.
 
+The shape only decides how a complaint with a single row at a later stage is
+read; a reference with rows at several stages is always read a row per stage,
+so a log that mixes the two conventions loses nothing.
+
 An "LGSCO decision" column gives the complaint an Ombudsman record even when
 no row is at the LGSCO stage.
 """
@@ -138,7 +142,8 @@ def build_cases(rows: pd.DataFrame, log_shape: str = "auto") -> Cases:
         head = records[0]  # lowest stage, then earliest
         year = financial_year_start(first.received)
         mine: dict[str, dict[str, Any]] = {}
-        if shape == "stage-per-row":
+        several = len({r.stage for r in records}) > 1
+        if shape == "stage-per-row" or several:
             for record in records:
                 if record.stage in mine:
                     facts["duplicate stage rows"] += 1
@@ -146,10 +151,9 @@ def build_cases(rows: pd.DataFrame, log_shape: str = "auto") -> Cases:
                 mine[record.stage] = _event(record, record.stage, case, year, own=True)
         else:
             facts["duplicate stage rows"] += len(records) - 1
-            top = max(records, key=lambda r: r.rank)
             mine["Stage 1"] = _event(head, "Stage 1", case, year, own=True)
-            reached = [s for s in STAGES[1:3] if _RANK[s] <= top.rank]
-            if top.stage == "LGSCO":
+            reached = [s for s in STAGES[1:3] if _RANK[s] <= head.rank]
+            if head.stage == "LGSCO":
                 reached = ["LGSCO"]
             for stage in reached:
                 mine[stage] = _event(head, stage, case, year, own=False)

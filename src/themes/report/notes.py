@@ -65,13 +65,11 @@ def reconcile(ctx: Context, rows_read: int) -> tuple[list[str], dict[str, int]]:
         n_of(len(compliments), "compliment"),
     ]
     if other_count:
-        parts.append(f"{other_count} other ({_listing(kinds)}), not counted")
+        parts.append(
+            f"{other_count} neither complaints nor compliments, not counted ({_listing(kinds)})"
+        )
     parts.append(f"{len(aside)} set aside")
     notes.append(f"Read {n_of(rows_read, 'row')}: " + "; ".join(parts) + ".")
-    if other_count:
-        notes.append(
-            f"Rows that are neither complaints nor compliments, not counted: {_listing(kinds)}."
-        )
     for fate, what in SET_ASIDE.items():
         bad = aside[aside["fate"] == fate]
         if not len(bad):
@@ -135,7 +133,8 @@ def method_notes(ctx: Context) -> list[str]:
         notes.append(
             f"{n_of(len(enquiries), 'Ombudsman record')} {has(len(enquiries))} no council stage "
             f"under {'its' if len(enquiries) == 1 else 'their'} reference ({_where(enquiries)}): "
-            "counted as Ombudsman enquiries, not as complaints received."
+            f"counted as {'an Ombudsman enquiry' if len(enquiries) == 1 else 'Ombudsman enquiries'}"
+            ", not as complaints received."
         )
     if facts["duplicate stage rows"]:
         n = facts["duplicate stage rows"]
@@ -210,15 +209,26 @@ def label_notes(ctx: Context) -> tuple[list[str], dict[str, LabelSources]]:
     counted = ctx.complaints()
     tagged = pd.concat([counted, ctx.compliments()])
     sources: dict[str, LabelSources] = {}
+    present = {
+        "kind": ctx.log.has_kind,
+        "category": ctx.log.has_category,
+        "themes": ctx.log.has_themes,
+    }
     for name, subset in (("kind", dated), ("category", counted), ("themes", tagged)):
+        if not present[name]:
+            continue
         source = Counter(subset[f"{name}_source"])
         sources[name] = LabelSources(source["officer"], source["suggested"], source[""])
-    notes = [
-        "Labels used: "
-        + "; ".join(f"{name}: {s}" for name, s in sources.items())
-        + ". Suggested: from `themes tag`, where an officer left the column blank or tag "
-        "pre-filled it and no officer has marked the row reviewed."
-    ]
+    notes = (
+        []
+        if not sources
+        else [
+            "Labels used: "
+            + "; ".join(f"{name}: {s}" for name, s in sources.items())
+            + ". Suggested: from `themes tag`, where an officer left the column blank or tag "
+            "pre-filled it and no officer has marked the row reviewed."
+        ]
+    )
     suggested_any = dated[
         (dated["kind_source"] == "suggested")
         | (dated["category_source"] == "suggested")

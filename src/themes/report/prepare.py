@@ -110,7 +110,13 @@ def prepare(frame: pd.DataFrame, options: ReportOptions, taxonomy: Taxonomy) -> 
     """Tidy every row of ``frame``; raises ColumnError for a missing column set by hand."""
     columns = resolve_columns([str(c) for c in frame.columns], options.columns)
     notes: list[str] = []
-    renamed = [f"Column '{c}' was read as {f}." for f, c in columns.used().items() if c != f]
+    renamed = [
+        f"Column '{c}' was read as {f}."
+        if f != "text"
+        else f"Column '{c}' is the text: never read."
+        for f, c in columns.used().items()
+        if c != f
+    ]
     if renamed:
         notes.append(" ".join(renamed))
     n = len(frame)
