@@ -533,11 +533,18 @@ def report(
     log: Annotated[Path, typer.Argument(help="Tagged log: .csv, .xlsx or .jsonl.")],
     out: Annotated[
         Path,
-        typer.Option("--out", "-o", help="Folder for report.md, report.xlsx, tables/, charts/."),
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder for report.docx, report.xlsx, report.json, report.md, tables/, charts/.",
+        ),
     ],
     year: Annotated[
         str | None,
-        typer.Option("--year", help="Report year, e.g. 2023/24 (default: the latest in the log)."),
+        typer.Option(
+            "--year",
+            help="Report year, e.g. 2023/24 (default: the latest with at least 28 days of data).",
+        ),
     ] = None,
     suppress_below: Annotated[
         int | None,
@@ -550,6 +557,22 @@ def report(
     trend_years: Annotated[
         int, typer.Option("--trend-years", min=1, help="Years in the trend tables.")
     ] = 5,
+    procedure: Annotated[
+        str | None,
+        typer.Option(
+            "--procedure",
+            help="statutory or corporate: the procedure of every complaint, whatever the log "
+            "says (default: the procedure column; without one, statutory).",
+        ),
+    ] = None,
+    log_shape: Annotated[
+        str,
+        typer.Option(
+            "--log-shape",
+            help="auto, stage-per-row or complaint-per-row: how a lone row at stage 2 or later "
+            "is read (logged first there, or the highest stage reached).",
+        ),
+    ] = "auto",
     taxonomy: Annotated[
         Path | None,
         typer.Option(
@@ -582,8 +605,19 @@ def report(
     themes_column: ThemesColumn = "themes",
     category_column: CategoryColumn = "category",
     outcome_column: Annotated[str, _column_option("outcome", "the outcome")] = "outcome",
+    advocate_column: Annotated[
+        str, _column_option("advocate", "whether an advocate was involved")
+    ] = "advocate",
+    ombudsman_decision_column: Annotated[
+        str, _column_option("ombudsman-decision", "the Ombudsman's (LGSCO) decision")
+    ] = "ombudsman_decision",
+    remedy_column: Annotated[
+        str, _column_option("remedy", "the remedy the Ombudsman asked for")
+    ] = "remedy",
 ) -> None:
-    """Build the annual report's tables and charts from a tagged or hand-labelled log."""
+    """Build the annual report (tables, charts, Word, Excel, JSON) from a tagged log."""
+    from rich.markup import escape
+
     with user_errors():
         from themes.report import ReportColumns, ReportOptions, report_from_file
         from themes.taxonomy import load_taxonomy
@@ -601,12 +635,17 @@ def report(
             themes=themes_column,
             category=category_column,
             outcome=outcome_column,
+            advocate=advocate_column,
+            ombudsman_decision=ombudsman_decision_column,
+            remedy=remedy_column,
         )
         options = ReportOptions(
             year=year,
             suppress_below=suppress_below,
             trend_years=trend_years,
             columns=columns,
+            procedure=procedure,
+            log_shape=log_shape,
             taxonomy=load_taxonomy(taxonomy) if taxonomy is not None else None,
         )
         result, written = report_from_file(
@@ -621,11 +660,19 @@ def report(
     charts = sum(1 for path in written if path.suffix == ".png")
     console.print(
         f"Report {result.year} (trends {result.period}): {len(result.tables)} tables and "
-        f"{charts} charts written to {out}/ (report.md, report.xlsx, tables/, charts/)",
+        f"{charts} charts written to {out}/ (report.docx, report.xlsx, report.json, report.md, "
+        "tables/, charts/)",
         highlight=False,
+        markup=False,
     )
     if result.suppress_below:
         console.print(f"Counts below {result.suppress_below} are suppressed.", highlight=False)
+    mapping = RichTable(title="Columns read", title_justify="left")
+    mapping.add_column("read as")
+    mapping.add_column("column of the log")
+    for name, column in result.column_map.items():
+        mapping.add_row(name, escape(column))
+    console.print(mapping)
     sources = RichTable(title="Labels used", title_justify="left")
     for heading in ("label", "officer", "suggested", "blank"):
         sources.add_column(heading, justify="left" if heading == "label" else "right")
@@ -635,7 +682,7 @@ def report(
     for problem, rows in result.date_problems.items():
         console.print(f"[yellow]{problem}:[/yellow] {rows} rows (see report.md)", highlight=False)
     for name, reason in result.skipped.items():
-        console.print(f"[yellow]skipped[/yellow] {name}: {reason}", highlight=False)
+        console.print(f"[yellow]skipped[/yellow] {name}: {escape(reason)}", highlight=False)
 
 
 RegistryOption = Annotated[
