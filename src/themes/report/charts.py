@@ -132,8 +132,16 @@ def _horizontal_bars(
 
 
 def _trend(report: Report) -> tuple[list[str], list[tuple[str, list[Any]]]]:
+    """Each procedure with a complaint, and the total; the total alone when one procedure
+    holds every complaint (a log without a procedure column is all statutory)."""
     table = report.tables["totals_by_year"]
-    return list(table["Year"]), [(str(c), list(table[c])) for c in table.columns[1:]]
+    parts = [
+        (str(c), list(table[c]))
+        for c in table.columns[1:-1]
+        if any(not _is_count(v) or v > 0 for v in table[c])
+    ]
+    total = (TOTAL, list(table[TOTAL]))
+    return list(table["Year"]), [*parts, total] if len(parts) > 1 else [total]
 
 
 def _categories(report: Report) -> tuple[list[str], list[tuple[str, list[Any]]]]:
@@ -182,7 +190,9 @@ def _draw_themes(report: Report, path: Path, top: int) -> None:
         axes, list(body["Theme"]), list(body["Complaints"]), list(body["% of complaints"])
     )
     axes.set_xlabel(
-        "Complaints with this theme (number; % of the year's complaints in brackets)", fontsize=10
+        "Complaints with this theme: number (% of the year's complaints)\n"
+        "a complaint can have several themes",
+        fontsize=10,
     )
     _finish(figure, report, path, f"Most common themes in complaints, {report.year}")
 
@@ -193,9 +203,7 @@ def _draw_compliments(report: Report, path: Path, top: int) -> None:
     _horizontal_bars(
         axes, list(body["Team"]), list(body["Compliments"]), list(body["% of compliments"])
     )
-    axes.set_xlabel(
-        "Compliments received (number; % of the year's compliments in brackets)", fontsize=10
-    )
+    axes.set_xlabel("Compliments received: number (% of the year's compliments)", fontsize=10)
     _finish(figure, report, path, f"Compliments by team, {report.year}")
 
 
