@@ -29,7 +29,7 @@ SECRET = "SENTINEL £ “private” words about a named child"
 FREE_TEXT_OUTCOME = "Apologised to mum on the phone, explained the plan."
 HEADER = [
     "Ref", "Date Received", "Date Responded", "Type", "Stage", "Team", "Outcome",
-    "Advocate", "LGSCO decision", "Summary of Complaint",
+    "Advocate", "LGSCO decision", "Remedy", "Summary of Complaint",
 ]  # fmt: skip
 
 # ----------------------------------------------------------------------------------------
@@ -71,6 +71,7 @@ EXPECTED = {  # 2023/24, from the cases below (worked out by hand)
     },  # fmt: skip
     "ombudsman_upheld": 1,  # E2: fault causing injustice; L1 not upheld
     "ombudsman_decisions": 2,
+    "ombudsman_remedies": 1,  # E2: an apology and a payment
     "with_advocate": 3,
     "stage_1_escalated_to_stage_2": 2,
     "compliments": 7,
@@ -95,6 +96,7 @@ class Row:
     team: str = ""
     advocate: str = "No"
     decision: str = ""
+    remedy: str = ""
 
     def cells(self) -> dict[str, Any]:
         responded = add_working_days(self.received, self.days) if self.days is not None else None
@@ -108,6 +110,7 @@ class Row:
             "Outcome": self.outcome,
             "Advocate": self.advocate,
             "LGSCO decision": self.decision,
+            "Remedy": self.remedy,
             "Summary of Complaint": SECRET,
         }
 
@@ -154,6 +157,7 @@ class CouncilLog:
                 Row(
                     "E2", e2, "Stage 3", days=9, outcome="Not upheld", team=teams.pop(0),
                     decision="Upheld: fault causing injustice",
+                    remedy="Apology and £300",
                 )
             )  # fmt: skip
             return
@@ -166,9 +170,11 @@ class CouncilLog:
         self.add(Row("E2", e2 + timedelta(days=60), "Stage 3", days=28, outcome="Not upheld"))
         decision = "Upheld: fault causing injustice"
         if self.shape == "stage":
-            self.add(Row("E2", date(2024, 3, 20), "LGSCO", decision=decision))
-        else:
-            self.rows[-1].decision = decision  # the mixture records it on the stage 3 row
+            self.add(
+                Row("E2", date(2024, 3, 20), "LGSCO", decision=decision, remedy="Apology and £300")
+            )
+        else:  # the mixture records it on the stage 3 row
+            self.rows[-1].decision, self.rows[-1].remedy = decision, "Apology and £300"
         # S1-S3: logged first at stage 2 (S3 has an advocate and is still open).
         s = next(day)
         self.add(Row("S1", s, "Stage 2", days=10, outcome="Partly upheld", team=teams.pop(0)))
@@ -267,7 +273,8 @@ def test_headline_figures_in_report_json(written: tuple[str, Any, Path]) -> None
         "stage_1_within_10_working_days", "stage_1_within_20_working_days", "stage_1_open",
         "stage_1_answered", "stage_2_within_25_working_days", "stage_2_within_65_working_days",
         "stage_2_open", "stage_3_panels_within_30_working_days", "ombudsman_upheld",
-        "ombudsman_decisions", "with_advocate", "stage_1_escalated_to_stage_2",
+        "ombudsman_decisions", "ombudsman_remedies", "with_advocate",
+        "stage_1_escalated_to_stage_2",
     ):  # fmt: skip
         assert complaints[key] == want[key], key
     assert complaints["stage_1_outcomes"] == want["stage_1_outcomes"]
@@ -329,9 +336,10 @@ def test_tables_hold_the_chosen_figures(written: tuple[str, Any, Path]) -> None:
     headings += [str(v) for t in tables.values() for v in t.iloc[:, 0]]
     assert not any("Apologised" in h for h in headings)
 
-    ombudsman = tables["ombudsman"].set_index("Decision")["Complaints"]
-    assert ombudsman["Upheld"] == want["ombudsman_upheld"]
-    assert ombudsman["Total"] == want["by_stage"]["ombudsman"]
+    ombudsman = tables["ombudsman"].set_index("Decision")
+    assert ombudsman.loc["Upheld", "Complaints"] == want["ombudsman_upheld"]
+    assert ombudsman.loc["Total", "Complaints"] == want["by_stage"]["ombudsman"]
+    assert ombudsman.loc["Upheld", "With a remedy"] == want["ombudsman_remedies"]
 
     advocacy = tables["escalation_advocacy"].set_index("Year").loc["2023/24"]
     assert advocacy["Complaints received"] == want["received"]
@@ -412,6 +420,19 @@ def test_docx_holds_the_tables_captions_charts_and_notes(written: tuple[str, Any
     assert not any("SENTINEL" in c.text for t in document.tables for r in t.rows for c in r.cells)
 
 
+def test_xlsx_sheets_carry_their_caption_and_chart(written: tuple[str, Any, Path]) -> None:
+    from openpyxl import load_workbook
+
+    _, report, out = written
+    book = load_workbook(out / "report.xlsx")
+    for name in report.tables:
+        assert book[name]["A2"].value == report.captions[name]
+    assert len(book["totals_by_year"]._images) == 1
+    stages = book["stages"]
+    header = [c.value for c in stages[4]]
+    assert header[0] == "Stage" and header[-1] == "2023/24"
+
+
 def test_no_complaint_text_in_any_output(written: tuple[str, Any, Path]) -> None:
     _, _, out = written
     for path in out.rglob("*"):
@@ -466,3 +487,25 @@ def test_the_log_s_own_type_column_beats_tag_s_prefill() -> None:
     assert tagged.label_sources["kind"].officer == 0
     reviewed = frame.drop(columns=["Type"]).assign(reviewed=["yes", "", ""])
     assert build_report(reviewed).label_sources["kind"].officer == 1
+
+
+def test_free_text_in_a_theme_or_team_cell_is_other() -> None:
+    sentence = "Mum says the social worker never rang back, this is the third time."
+    frame = pd.DataFrame(
+        {
+            "date_received": ["03/04/2023", "04/05/2023", "05/06/2023"],
+            "kind": ["complaint"] * 3,
+            "team": ["Fostering", sentence, "Fostering"],
+            "themes": ["communication", sentence, "delay; " + sentence],
+            "outcome": ["Upheld", sentence, "Not upheld"],
+        }
+    )
+    report = build_report(frame)
+    hidden = build_report(frame, ReportOptions(suppress_below=2))
+    for built in (report, hidden):
+        cells = [str(c) for t in built.tables.values() for c in [*t.columns, *t.iloc[:, 0]]]
+        assert not any("social worker" in c for c in cells)
+    themes = report.tables["theme_outcome"].set_index("Theme")
+    assert themes.loc["Other", "Complaints"] == 2
+    assert "Other" in report.tables["team_procedure"]["Team"].tolist()
+    assert not any("social worker" in n for n in report.notes)

@@ -156,9 +156,14 @@ def report_from_file(
     )
     # Blank rows inside a log are kept by the reader (nothing is lost when tagging);
     # they are not records, so the report leaves them out.
+    dropped = 0
     if len(frame):
         blank = frame.apply(lambda column: column.map(cell_text).str.strip() == "").all(axis=1)
-        frame = frame.loc[~blank].reset_index(drop=True)
+        frame, dropped = frame.loc[~blank], int(blank.sum())
     report = build_report(frame, options)
+    if dropped:
+        report.notes.insert(
+            0, f"{dropped} blank row{'s' if dropped != 1 else ''} of the log left out."
+        )
     written = write_report(report, out_dir, protect=[path], top_themes=options.top_themes)
     return report, written

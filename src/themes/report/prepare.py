@@ -183,8 +183,11 @@ def prepare(frame: pd.DataFrame, options: ReportOptions, taxonomy: Taxonomy) -> 
     stage = [normalise_stage(v) for v in values("stage")]
     rows = pd.DataFrame(
         {
-            # Spreadsheet row number: the header is row 1.
-            "row": range(2, n + 2),
+            # Spreadsheet row number: the header is row 1 (the index keeps a row's place
+            # when blank rows were dropped before).
+            "row": [int(i) + 2 for i in frame.index]
+            if pd.api.types.is_integer_dtype(frame.index)
+            else range(2, n + 2),
             "ref": [squash(v) for v in values("reference")],
             "received": [
                 d if p == "" else None for d, p in zip(received, received_problem, strict=True)
