@@ -310,6 +310,10 @@ def _ombudsman(ctx: Context) -> Grid:
 
 
 def _escalation_advocacy(ctx: Context) -> Grid:
+    has_advocate = ctx.log.columns["advocate"] is not None
+    has_stage = ctx.log.uses_stage
+    if not has_advocate and not has_stage:
+        raise Skip("the log has no advocate column and no stage column")
     cases = ctx.complaints()
     firsts = ctx.events("Stage 1")
     escalated_cases = set(ctx.cases.events.loc[ctx.cases.events["stage"] == "Stage 2", "case"])
@@ -323,23 +327,24 @@ def _escalation_advocacy(ctx: Context) -> Grid:
         counts[(year, "escalated")] = int(stage_1["case"].isin(escalated_cases).sum())
     keys: dict[Cell, Hashable] = {(y, "received"): ("complaints", y, TOTAL) for y in ctx.years}
     keys.update({(y, "stage_1"): ("stage", y, "Stage 1") for y in ctx.years})
-    has_advocate = ctx.log.columns["advocate"] is not None
 
     def render(view: View) -> tuple[pd.DataFrame, str]:
         header = ["Year", "Complaints received"]
         if has_advocate:
             header += ["With an advocate n", "With an advocate %"]
-        header += ["Stage 1 complaints", "Escalated to stage 2 n", "Escalated to stage 2 %"]
+        if has_stage:
+            header += ["Stage 1 complaints", "Escalated to stage 2 n", "Escalated to stage 2 %"]
         body = []
         for y in ctx.years:
             line: list[Value] = [ctx.show(y), view.count((y, "received"))]
             if has_advocate:
                 line += [view.count((y, "advocate")), view.pct((y, "advocate"), (y, "received"))]
-            line += [
-                view.count((y, "stage_1")),
-                view.count((y, "escalated")),
-                view.pct((y, "escalated"), (y, "stage_1")),
-            ]
+            if has_stage:
+                line += [
+                    view.count((y, "stage_1")),
+                    view.count((y, "escalated")),
+                    view.pct((y, "escalated"), (y, "stage_1")),
+                ]
             body.append(line)
         caption = (
             "Complaints with an advocate (% of complaints received) and stage 1 complaints "
