@@ -189,3 +189,26 @@ def test_report_json_hides_small_counts_when_suppressing(council_csv: Path, tmp_
     for key, value in complaints["stage_1_outcomes"].items():
         assert value is None or value == 0 or value >= 5, key
     assert "SENTINEL" not in flat
+
+
+def test_when_only_the_out_folder_is_writable_the_report_is_staged_inside_it(
+    council_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    import themes.report.output as output
+
+    out = tmp_path / "report"
+    out.mkdir()
+    real = tempfile.mkdtemp
+
+    def parent_read_only(*args, dir=None, **kwargs):  # noqa: A002 (tempfile's own name)
+        if Path(dir) == tmp_path:
+            raise PermissionError(errno.EACCES, "injected")
+        return real(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(output.tempfile, "mkdtemp", parent_read_only)
+    result = run("report", council_csv, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert (out / "report.docx").exists() and (out / "tables").is_dir()
+    assert not [p for p in out.iterdir() if ".report-tmp-" in p.name]

@@ -51,8 +51,19 @@ def _remove_leftovers(out: Path) -> None:
     for leftover in out.parent.glob(f".{out.name}{_STAGING}*"):
         shutil.rmtree(leftover, ignore_errors=True)
     if out.is_dir():
-        for leftover in out.glob(f".*{_STAGING}old-*"):
+        for leftover in out.glob(f".*{_STAGING}*"):
             shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _staging_folder(out: Path) -> Path:
+    """A new folder beside ``out`` (same disk, so moves are renames); inside ``out`` when
+    only ``out`` itself may be written to."""
+    try:
+        return Path(tempfile.mkdtemp(prefix=f".{out.name}{_STAGING}", dir=out.parent))
+    except PermissionError:
+        if not out.is_dir():
+            raise
+        return Path(tempfile.mkdtemp(prefix=f".{out.name}{_STAGING}", dir=out))
 
 
 def _stage(report: Report, staging: Path, top_themes: int) -> None:
@@ -121,7 +132,7 @@ def write_report(
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         _remove_leftovers(out)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}{_STAGING}", dir=out.parent))
+        staging = _staging_folder(out)
     except OSError as exc:
         raise _output_error(exc, out) from None
     try:
