@@ -444,7 +444,8 @@ def test_published_shares_themes_timeliness_and_compliments(published_file: Path
         assert latest.loc[proc, "Within 20 days %"] == half_up(w10 + w20, n)
         assert latest.loc[proc, "Over 20 days n"] == over
         assert latest.loc[proc, "Over 20 days %"] == half_up(over, n)
-        assert latest.loc[proc, "Not answered n"] == 0
+        assert latest.loc[proc, "Answered n"] == n
+        assert latest.loc[proc, "Open n"] == 0
     assert latest.loc["All", "Complaints"] == base
 
     assert _values(tables["compliments_by_year"]) == [[y, n] for y, n in COMPLIMENTS.items()]
@@ -511,11 +512,14 @@ def test_written_outputs_hold_the_same_figures(published_file: Path, tmp_path: P
     book = load_workbook(out / "report.xlsx")
     assert book.sheetnames == ["Contents", *report.tables]
     sheet = book["category_outcome"]
-    assert sheet.freeze_panes == "B2"
-    assert sheet["A1"].font.bold and sheet["B1"].font.bold
+    # The title and caption head the sheet; the table starts on row 4, frozen below its header.
+    assert sheet["A1"].value == TABLE_TITLES["category_outcome"]
+    assert sheet["A2"].value == report.captions["category_outcome"]
+    assert sheet.freeze_panes == "B5"
+    assert sheet["A4"].font.bold and sheet["B4"].font.bold
     assert sheet.column_dimensions["A"].width >= len("Assessment / review process")
-    cells = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert cells[1:] == expected_category_outcome()
+    cells = [[c.value for c in row] for row in sheet.iter_rows(min_row=5)]
+    assert cells == expected_category_outcome()
 
     markdown = (out / "report.md").read_text(encoding="utf-8")
     for name in report.tables:
@@ -553,8 +557,12 @@ def _is_pct(column: str) -> bool:
 
 
 def _count_columns(table: pd.DataFrame) -> list[str]:
-    labels = {"Year", "Procedure", "Outcomes"}
-    return [c for c in table.columns[1:] if c not in labels and not _is_pct(c)]
+    labels = {"Year", "Procedure", "Outcomes", "Average working days"}
+    return [
+        c
+        for c in table.columns[1:]
+        if c not in labels and not _is_pct(c) and "limit (working days)" not in c
+    ]
 
 
 def _numbers_in(table: pd.DataFrame) -> list[Any]:
@@ -592,8 +600,9 @@ def _lines(table: pd.DataFrame) -> list[tuple[list[Any], Any]]:
     lines = []
     label = table.columns[0]
     if "Within 20 days n" in table.columns:  # timeliness
-        parts = ["Within 20 days n", "Over 20 days n", "Not answered n"]
         for _, row in table.iterrows():
+            lines.append(([row["Within 20 days n"], row["Over 20 days n"]], row["Answered n"]))
+            parts = ["Open n", "Response date unusable n", "Answered n"]
             lines.append(([row[c] for c in parts], row["Complaints"]))
         for _, year in table.groupby("Year"):
             body = year[year["Procedure"] != "All"]
@@ -639,7 +648,7 @@ def assert_safe(report: Any, below: int, rows: int) -> None:
             if _is_pct(column):
                 count_column = column[:-1] + "n" if column.endswith("%") else table.columns[1]
                 for count, pct in zip(table[count_column], table[column], strict=True):
-                    if not isinstance(count, int):
+                    if not isinstance(count, int) and count != "":
                         assert pct == SECONDARY_MARK, (name, column)
 
 
@@ -770,7 +779,7 @@ def test_missing_columns_skip_only_the_tables_that_need_them(
     write_report(build_report(frame, options), out)  # a first run writes every table and chart
     report = build_report(frame.drop(columns=["team", "date_responded"]), options)
     assert set(report.skipped) == {
-        "team_procedure", "timeliness", "compliments_by_team"
+        "team_procedure", "timeliness", "stage_timeliness", "compliments_by_team"
     }  # fmt: skip
     assert "team column" in report.skipped["team_procedure"]
     assert "--date-responded-column" in report.skipped["timeliness"]
@@ -817,14 +826,24 @@ def test_year_must_be_in_the_data_and_well_formed(published: PublishedLog) -> No
         build_report(frame, ReportOptions(suppress_below=1))
 
 
-def test_default_year_is_the_latest_and_trends_cover_five_years(published: PublishedLog) -> None:
+def test_default_year_is_the_latest_with_a_month_of_data(published: PublishedLog) -> None:
     frame = published.frame()
     report = build_report(frame)
-    assert report.year == "2024/25"  # the four complaints received in May 2024
-    assert report.years == ["2020/21", "2021/22", "2022/23", "2023/24", "2024/25"]
+    # 2024/25 holds four complaints received from 1 to 4 May 2024: under 28 days of data.
+    assert report.year == "2023/24"
+    assert report.years == list(TOTALS)
+    assert any(
+        "2024/25 holds dates from 01 May 2024 to 04 May 2024 only" in n for n in report.notes
+    )
+    asked = build_report(frame, ReportOptions(year="2024/25"))
+    assert asked.year == "2024/25"
+    # A part year is labelled as such in the tables, and the notes warn.
+    totals = asked.tables["totals_by_year"]
+    assert totals.iloc[-1]["Year"] == "2024/25 (May only)"
+    assert totals.iloc[-1]["Total"] == 4
+    assert any("2024/25 (May only): the log holds data for part" in n for n in asked.notes)
     short = build_report(frame, ReportOptions(year="2020/21"))
     assert short.years == ["2019/20", "2020/21"]
-    assert any("may not be complete" in n for n in report.notes)
 
 
 def test_no_readable_dates_is_an_error() -> None:
@@ -838,12 +857,12 @@ def test_without_a_kind_column_every_row_is_a_complaint() -> None:
         {"date_received": ["01/05/2023"] * 3, "procedure": ["Statutory", "corporate", "stat"]}
     )
     report = build_report(frame)
-    assert _values(report.tables["totals_by_year"]) == [["2023/24", 2, 1, 3]]
+    assert _values(report.tables["totals_by_year"]) == [["2023/24 (May only)", 2, 1, 3]]
     assert "compliments_by_year" in report.skipped
     assert any("no kind column" in n for n in report.notes)
 
 
-def test_without_a_stage_column_each_complaint_row_counts() -> None:
+def test_rows_without_a_reference_are_each_a_complaint() -> None:
     frame = pd.DataFrame(
         {
             "date_received": ["01/05/2023", "02/05/2023", "03/05/2023"],
@@ -852,7 +871,12 @@ def test_without_a_stage_column_each_complaint_row_counts() -> None:
             "stage": ["1", "2", "LGSCO"],
         }
     )
-    assert build_report(frame).tables["totals_by_year"].iloc[0]["Total"] == 1
+    # No reference links the rows, so each is a complaint and its stage the highest reached.
+    report = build_report(frame)
+    assert report.tables["totals_by_year"].iloc[0]["Total"] == 3
+    stages = report.tables["stages"].set_index("Stage").iloc[:, 0]
+    assert list(stages) == [3, 1, 0, 1]
+    assert any("one row per complaint" in n for n in report.notes)
     unstaged = build_report(frame, ReportOptions(columns=ReportColumns(stage="")))
     assert unstaged.tables["totals_by_year"].iloc[0]["Total"] == 3
     assert "stages" in unstaged.skipped
@@ -875,7 +899,9 @@ def test_response_dates_that_cannot_be_used_are_reported() -> None:
     }
     assert any("(A2)" in n for n in report.notes) and any("(A3)" in n for n in report.notes)
     row = report.tables["timeliness"].set_index("Procedure").loc["All"]
-    assert (row["Complaints"], row["Within 10 days n"], row["Not answered n"]) == (4, 1, 3)
+    # A4 has no response yet: open, not late. A2 and A3 cannot be timed. The base is A1.
+    assert (row["Complaints"], row["Open n"], row["Response date unusable n"]) == (4, 1, 2)
+    assert (row["Answered n"], row["Within 10 days n"], row["Within 10 days %"]) == (1, 1, 100)
 
 
 def test_report_refuses_to_overwrite_its_input(tmp_path: Path, published: PublishedLog) -> None:
@@ -891,16 +917,19 @@ def test_labels_that_look_like_formulas_stay_text(tmp_path: Path) -> None:
             "date_received": ["01/05/2023"] * 6,
             "kind": ["complaint"] * 6,
             "procedure": ["Statutory"] * 6,
-            "team": ['=HYPERLINK("http://x")'] * 6,
+            "team": ["=SUM(1+2)"] * 5 + ['=HYPERLINK("http://x")'],
         }
     )
     out = tmp_path / "out"
     write_report(build_report(frame), out)
-    assert "'=HYPERLINK" in (out / "tables" / "team_procedure.csv").read_text(encoding="utf-8-sig")
+    written = (out / "tables" / "team_procedure.csv").read_text(encoding="utf-8-sig")
+    assert "'=SUM(1+2)" in written
+    # Text that is not a label (quotes, a link) never becomes a row heading.
+    assert "HYPERLINK" not in written and "Other" in written
     from openpyxl import load_workbook
 
-    cell = load_workbook(out / "report.xlsx")["team_procedure"]["A2"]
-    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+    cell = load_workbook(out / "report.xlsx")["team_procedure"]["A5"]
+    assert cell.data_type == "s" and cell.value == "=SUM(1+2)"
 
 
 # ----------------------------------------------------------------------------------------
@@ -924,7 +953,9 @@ def test_labels_that_look_like_formulas_stay_text(tmp_path: Path) -> None:
         ("legal proceedings pending", "Legal proceedings pending"),
         ("", "Not recorded"),
         (None, "Not recorded"),
-        ("Resolved at stage 1", "Resolved at stage 1"),
+        ("Resolved at stage 1", "Resolved"),
+        ("Advice given", "Advice given"),
+        ("The officer agreed. Sorry for the delay, it will not happen again", "Other"),
     ],
 )
 def test_normalise_outcome(raw: Any, clean: str) -> None:

@@ -152,11 +152,19 @@ def report(result: Any, written: list[Any], out: Any) -> None:
     charts = sum(1 for path in written if path.suffix == ".png")
     console.print(
         f"Report {result.year} (trends {result.period}): {len(result.tables)} tables and "
-        f"{charts} charts written to {out}/ (report.md, report.xlsx, tables/, charts/)",
+        f"{charts} charts written to {out}/ (report.docx, report.xlsx, report.json, report.md, "
+        "tables/, charts/)",
         highlight=False,
+        markup=False,
     )
     if result.suppress_below:
         console.print(f"Counts below {result.suppress_below} are suppressed.", highlight=False)
+    mapping = Table(title="Columns read", title_justify="left")
+    mapping.add_column("read as")
+    mapping.add_column("column of the log")
+    for name, column in result.column_map.items():
+        mapping.add_row(name, escape(column))
+    console.print(mapping)
     sources = Table(title="Labels used", title_justify="left")
     for heading in ("label", "officer", "suggested", "blank"):
         sources.add_column(heading, justify="left" if heading == "label" else "right")

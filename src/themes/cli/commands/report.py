@@ -19,11 +19,18 @@ def report(
     log: Annotated[Path, typer.Argument(help="Tagged log: .csv, .xlsx or .jsonl.")],
     out: Annotated[
         Path,
-        typer.Option("--out", "-o", help="Folder for report.md, report.xlsx, tables/, charts/."),
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder for report.docx, report.xlsx, report.json, report.md, tables/, charts/.",
+        ),
     ],
     year: Annotated[
         str | None,
-        typer.Option("--year", help="Report year, e.g. 2023/24 (default: the latest in the log)."),
+        typer.Option(
+            "--year",
+            help="Report year, e.g. 2023/24 (default: the latest with at least 28 days of data).",
+        ),
     ] = None,
     suppress_below: Annotated[
         int | None,
@@ -36,6 +43,22 @@ def report(
     trend_years: Annotated[
         int, typer.Option("--trend-years", min=1, help="Years in the trend tables.")
     ] = 5,
+    procedure: Annotated[
+        str | None,
+        typer.Option(
+            "--procedure",
+            help="statutory or corporate: the procedure of every complaint, whatever the log "
+            "says (default: the procedure column; without one, statutory).",
+        ),
+    ] = None,
+    log_shape: Annotated[
+        str,
+        typer.Option(
+            "--log-shape",
+            help="auto, stage-per-row or complaint-per-row: how a lone row at stage 2 or later "
+            "is read (logged first there, or the highest stage reached).",
+        ),
+    ] = "auto",
     taxonomy: Annotated[
         Path | None,
         typer.Option(
@@ -62,9 +85,18 @@ def report(
     themes_column: Annotated[str, _column("themes", "theme ids separated by ';'")] = "themes",
     category_column: Annotated[str, _column("category", "the category id")] = "category",
     outcome_column: Annotated[str, _column("outcome", "the outcome")] = "outcome",
+    advocate_column: Annotated[
+        str, _column("advocate", "whether an advocate was involved")
+    ] = "advocate",
+    ombudsman_decision_column: Annotated[
+        str, _column("ombudsman-decision", "the Ombudsman's (LGSCO) decision")
+    ] = "ombudsman_decision",
+    remedy_column: Annotated[
+        str, _column("remedy", "the remedy the Ombudsman asked for")
+    ] = "remedy",
     read: Any = None,
 ) -> None:
-    """Build the annual report's tables and charts from a tagged or hand-labelled log."""
+    """Build the annual report (tables, charts, Word, Excel, JSON) from a tagged log."""
     with user_errors():
         from themes.report import ReportColumns, ReportOptions, report_from_file
         from themes.taxonomy import load_taxonomy
@@ -82,12 +114,17 @@ def report(
             themes=themes_column,
             category=category_column,
             outcome=outcome_column,
+            advocate=advocate_column,
+            ombudsman_decision=ombudsman_decision_column,
+            remedy=remedy_column,
         )
         options = ReportOptions(
             year=year,
             suppress_below=suppress_below,
             trend_years=trend_years,
             columns=columns,
+            procedure=procedure,
+            log_shape=log_shape,
             taxonomy=load_taxonomy(taxonomy) if taxonomy is not None else None,
         )
         result, written = report_from_file(
