@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from themes.datacheck import check_folder, check_frame, main, shared_runs
+from themes.datacheck import check_folder, check_frame, main, near_duplicates, shared_runs
 from themes.taxonomy import default_taxonomy
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -55,4 +55,36 @@ def test_check_catches_bad_labels_and_dates():
     assert "did you mean 'delay'" in text
     assert "unreadable date_received" in text
     assert "complaints have no category" in text
-    assert "records; at least 2000" in text
+    assert "records; at least 6000" in text
+
+
+def test_registers_and_near_duplicates_are_checked():
+    frame = pd.read_csv(DATA / "test.csv", dtype=str, keep_default_na=False).head(60).copy()
+    frame.loc[0, "register"] = "tweet"
+    frame.loc[5, "text"] = frame.loc[4, "text"] + " Thanks."
+    result = check_frame(frame, default_taxonomy())
+    text = " ".join(result.problems)
+    assert "register has unexpected values: ['tweet']" in text
+    refs = frame["reference"].tolist()
+    assert f"records {refs[4]} and {refs[5]} are near-duplicates" in text
+    assert "register comment has" in text  # 60 rows cannot meet the per-register minimum
+
+
+def test_near_duplicates_threshold():
+    texts = [
+        "The social worker did not ring me back after the conference in May, and nobody"
+        " sent me the minutes or the plan, so I still do not know what was agreed for my son.",
+        "The social worker did not ring me back after the conference in May, and nobody"
+        " sent me the minutes or the plan, so I still do not know what was agreed for my boy.",
+        "Foster carer thanked the team for the respite weekend.",
+    ]
+    assert [(a, b) for a, b, _ in near_duplicates(texts)] == [(0, 1)]
+    assert near_duplicates(texts, threshold=0.99) == []
+
+
+def test_heldout_set_is_checked_and_separate():
+    counts = check_folder(DATA).counts
+    assert sum(counts["heldout_registers"].values()) >= 400
+    heldout = pd.read_csv(DATA / "heldout.csv", dtype=str, keep_default_na=False)
+    corpus = pd.concat([pd.read_csv(DATA / f"{s}.csv", dtype=str) for s in ("train", "test")])
+    assert not set(heldout["text"]) & set(corpus["text"])

@@ -38,10 +38,25 @@ COLUMNS = [
 PROCEDURES = {"statutory", "corporate"}
 STAGES = {"1", "2", "3", "LGSCO", ""}
 OUTCOMES = {"upheld", "partly upheld", "not upheld", "withdrawn", "inconclusive", ""}
+REGISTERS = (
+    "officer_line",
+    "formal_summary",
+    "own_letter",
+    "phone_note",
+    "young_person",
+    "compliment_card",
+    "compliment_professional",
+    "compliment_third_person",
+    "comment",
+)
 RUN_LENGTH = 10
-MIN_RECORDS = 2000
-MIN_THEME_COMPLAINTS = 80
-MIN_CATEGORY_COMPLAINTS = 150
+MIN_RECORDS = 6000
+MIN_THEME_COMPLAINTS = 250
+MIN_CATEGORY_COMPLAINTS = {"staff": 400}
+DEFAULT_MIN_CATEGORY_COMPLAINTS = 150
+MIN_COMPLIMENTS = 1500
+MIN_REGISTER_RECORDS = 300
+NEAR_DUPLICATE_COSINE = 0.9
 _WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -89,6 +104,28 @@ def shared_runs(texts: list[str], n: int = RUN_LENGTH) -> list[tuple[int, int, s
     return found
 
 
+def near_duplicates(
+    texts: list[str], threshold: float = NEAR_DUPLICATE_COSINE
+) -> list[tuple[int, int, float]]:
+    """Pairs of records (by position, earlier first) whose character 5-gram TF-IDF
+    vectors have a cosine similarity above ``threshold``: the same text lightly edited."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if len(texts) < 2:
+        return []
+    vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(5, 5), lowercase=True).fit_transform(
+        texts
+    )
+    found = []
+    for start in range(0, len(texts), 2000):
+        block = (vectors[start : start + 2000] @ vectors.T).tocoo()
+        for i, j, value in zip(block.row, block.col, block.data, strict=True):
+            i += start
+            if j < i and value > threshold:
+                found.append((int(j), int(i), float(value)))
+    return sorted(found)
+
+
 def check_frame(frame: pd.DataFrame, taxonomy: Taxonomy) -> CheckResult:
     """Run every check on the corpus (train and test together)."""
     result = CheckResult()
@@ -101,6 +138,14 @@ def check_frame(frame: pd.DataFrame, taxonomy: Taxonomy) -> CheckResult:
     if dupes:
         problems.append(f"duplicate references: {', '.join(dupes[:5])}")
 
+    if "register" in frame.columns:
+        unknown = sorted(set(frame["register"]) - set(REGISTERS))
+        if unknown:
+            problems.append(
+                f"register has unexpected values: {unknown}; allowed: {list(REGISTERS)}"
+            )
+    else:
+        problems.append("missing column: register (every record needs its register)")
     kinds = frame["kind"].str.strip()
     complaints = frame[kinds == "complaint"]
     for column, valid in (("procedure", PROCEDURES), ("stage", STAGES), ("outcome", OUTCOMES)):
@@ -150,6 +195,12 @@ def check_frame(frame: pd.DataFrame, taxonomy: Taxonomy) -> CheckResult:
         "compliment_themes": dict(
             Counter(t for cell in non_complaints["themes"] for t in split_themes(cell))
         ),
+        "registers": dict(Counter(frame["register"])) if "register" in frame else {},
+        "register_by_kind": (
+            {r: dict(Counter(kinds[frame["register"] == r])) for r in REGISTERS}
+            if "register" in frame
+            else {}
+        ),
         "outcomes": dict(Counter(complaints["outcome"])),
         "procedures": dict(Counter(complaints["procedure"])),
         "complainants": dict(Counter(complaints["complainant"])),
@@ -169,12 +220,18 @@ def check_frame(frame: pd.DataFrame, taxonomy: Taxonomy) -> CheckResult:
             problems.append(f"theme {theme} has {n} complaints; at least {MIN_THEME_COMPLAINTS}")
     for category in taxonomy.category_ids:
         n = counts["categories"].get(category, 0)
-        if n < MIN_CATEGORY_COMPLAINTS:
-            problems.append(
-                f"category {category} has {n} complaints; at least {MIN_CATEGORY_COMPLAINTS}"
-            )
-    if counts["words_over_80"] < len(frame) / 5:
-        problems.append("fewer than a fifth of records are over 80 words")
+        least = MIN_CATEGORY_COMPLAINTS.get(category, DEFAULT_MIN_CATEGORY_COMPLAINTS)
+        if n < least:
+            problems.append(f"category {category} has {n} complaints; at least {least}")
+    compliments = counts["kinds"].get("compliment", 0)
+    if compliments < MIN_COMPLIMENTS:
+        problems.append(f"{compliments} compliments; at least {MIN_COMPLIMENTS}")
+    for register in REGISTERS:
+        n = counts["registers"].get(register, 0)
+        if counts["registers"] and n < MIN_REGISTER_RECORDS:
+            problems.append(f"register {register} has {n} records; at least {MIN_REGISTER_RECORDS}")
+    if counts["words_over_80"] < len(frame) / 8:
+        problems.append("fewer than an eighth of records are over 80 words")
     if counts["words_under_25"] < len(frame) / 6:
         problems.append("fewer than a sixth of records are under 25 words")
     runs = shared_runs(frame["text"].tolist())
@@ -184,11 +241,19 @@ def check_frame(frame: pd.DataFrame, taxonomy: Taxonomy) -> CheckResult:
     if len(runs) > 10:
         problems.append(f"... and {len(runs) - 10} more pairs sharing a {RUN_LENGTH}-word run")
     counts["shared_run_pairs"] = len(runs)
+    near = near_duplicates(frame["text"].tolist())
+    for a, b, cosine in near[:10]:
+        problems.append(
+            f"records {refs[a]} and {refs[b]} are near-duplicates (cosine {cosine:.2f})"
+        )
+    counts["near_duplicate_pairs"] = len(near)
     return result
 
 
 def check_folder(folder: str | Path) -> CheckResult:
-    """Check train.csv and test.csv in ``folder`` against its taxonomy.yaml."""
+    """Check train.csv, test.csv and the separately written heldout.csv in ``folder``
+    against its taxonomy.yaml. The held-out set is checked for labels and for sharing no
+    10-word run with the corpus; coverage targets apply to the corpus (train and test)."""
     folder = Path(folder)
     taxonomy = load_taxonomy(folder / "taxonomy.yaml")
     parts = []
@@ -199,6 +264,31 @@ def check_folder(folder: str | Path) -> CheckResult:
     frame = pd.concat(parts, ignore_index=True)
     result = check_frame(frame, taxonomy)
     result.counts["split"] = dict(Counter(frame["split"]))
+    heldout_path = folder / "heldout.csv"
+    if heldout_path.exists():
+        heldout = pd.read_csv(heldout_path, dtype=str, keep_default_na=False, encoding="utf-8")
+        for label_field, values in (
+            ("kind", [k for k in heldout["kind"] if k]),
+            ("category", [c for c in heldout["category"] if c]),
+            ("themes", [t for cell in heldout["themes"] for t in split_themes(cell)]),
+        ):
+            try:
+                taxonomy.check(label_field, values)
+            except Exception as exc:  # noqa: BLE001 - report, don't stop
+                result.problems.append(f"heldout.csv: {exc}")
+        texts = frame["text"].tolist()
+        crossing = [
+            (a, b) for a, b, _ in shared_runs(texts + heldout["text"].tolist()) if b >= len(texts)
+        ]
+        if crossing:
+            result.problems.append(
+                f"heldout.csv: {len(crossing)} records share a {RUN_LENGTH}-word run"
+                " with the corpus"
+            )
+        result.counts["heldout_registers"] = dict(Counter(heldout["register"]))
+        result.counts["heldout_kinds"] = dict(Counter(heldout["kind"]))
+    else:
+        result.problems.append("heldout.csv is missing (the separately written held-out set)")
     return result
 
 
