@@ -9,7 +9,7 @@ import pytest
 
 from conftest import RUNNER as runner
 from themes.cli import app
-from themes.dataset import is_reviewed
+from themes.dataset import is_reviewed, is_unknown_mark
 from themes.flows.corrections import is_held_out
 from themes.flows.retrain import RetrainOptions, retrain
 from themes.flows.review import QueueOptions, build_queue
@@ -33,8 +33,19 @@ def _suggestions(model_dir: Path, texts: list[str]) -> list[tuple]:
 
 
 def test_reviewed_marks():
-    assert all(is_reviewed(v) for v in ["yes", "Y", " x ", "TRUE", "1", "Yes"])
-    assert not any(is_reviewed(v) for v in ["", "no", "0", None, float("nan"), "maybe"])
+    accepted = ["yes", "Y", " x ", "TRUE", "1", "Yes ", "\u2713", "\u2714", "Done", "checked"]
+    accepted += ["REVIEWED", " ok", True, 1, 1.0]
+    assert all(is_reviewed(v) for v in accepted)
+    assert not any(is_unknown_mark(v) for v in accepted)
+    assert not any(is_reviewed(v) for v in ["", "no", "0", None, float("nan"), "maybe later"])
+    assert [is_unknown_mark(v) for v in ["", None, "  ", "maybe later", "no", "?"]] == [
+        False,
+        False,
+        False,
+        True,
+        True,
+        True,
+    ]
 
 
 def test_held_out_slice_is_fixed_and_about_a_fifth():
@@ -87,14 +98,20 @@ def test_corrections_are_learnt_and_versions_roll_back(
         app, ["retrain", str(edited), "--registry", str(registry.root), "--force"]
     )
     assert result.exit_code == 0, result.output
-    assert "held-out rows" in result.output and "tagged differently" in result.output
+    held = sum(is_held_out(r, t, 20) for r, t in zip(review["reference"], review["text"]))
+    assert "held-out rows" in result.output
+    assert (
+        f"{len(review)} corrections: {len(review) - held} learnt and judged on {held} kept out, "
+        f"then all {len(review)} learnt"
+    ) in result.output
+    assert "uncorrected rows of the review file(s)" in result.output
     assert registry.active_name() == "v001"
+    card = (registry.root / "v001" / "README.md").read_text()
+    assert f"then all {len(review)} learnt" in card
 
-    # Corrected records that were learnt from (not the held-out fifth) are now suggested
-    # as the officer corrected them.
-    learnt = [
-        i for i in changed if not is_held_out(review.at[i, "reference"], review.at[i, "text"], 20)
-    ]
+    # Every corrected record, held-out ones included, is now suggested as the officer
+    # corrected it: the active version was refitted on all of them.
+    learnt = changed
     after = _suggestions(registry.active_path(), review.loc[learnt, "text"].tolist())
     agree = sum(
         cat == review.at[i, "category"]
@@ -118,9 +135,7 @@ def test_corrections_are_learnt_and_versions_roll_back(
     assert listed[1]["active"] and not listed[0]["active"]
     for key in ("created", "training_rows", "corrections", "metrics"):
         assert key in listed[1]
-    assert listed[1]["corrections"] == len(review) - sum(
-        is_held_out(r, t, 20) for r, t in zip(review["reference"], review["text"], strict=True)
-    )
+    assert listed[1]["corrections"] == len(review)
 
     # Rolling back brings back the earlier version's exact suggestions.
     result = runner.invoke(app, ["models", "use", "default", "--registry", str(registry.root)])
@@ -158,12 +173,15 @@ def test_retrain_errors_are_clear(tmp_path, registry, review_file):
     result = runner.invoke(app, ["retrain", str(review_file), "--registry", str(registry.root)])
     assert result.exit_code == 2 and "no rows marked reviewed" in result.output
     review = pd.read_csv(review_file, dtype=str, keep_default_na=False)
-    review.loc[0, "reviewed"] = "yes"
-    review.loc[0, "themes"] = "comunication"
+    review.loc[5:9, "reviewed"] = "yes"
+    review.loc[7, "themes"] = "comunication"
     bad = tmp_path / "bad.csv"
     review.to_csv(bad, index=False)
     result = runner.invoke(app, ["retrain", str(bad), "--registry", str(registry.root)])
     assert result.exit_code == 2 and "did you mean 'communication'" in result.output
+    # The row as a spreadsheet shows it (header on row 1), not its rank among reviewed rows.
+    where = f"bad.csv row 9, reference {review.at[7, 'reference']}"
+    assert where in " ".join(result.output.split())
     result = runner.invoke(app, ["models", "use", "v009", "--registry", str(registry.root)])
     assert result.exit_code == 2 and "versions are: default" in result.output
     result = runner.invoke(app, ["models", "delete", "default", "--registry", str(registry.root)])
@@ -210,4 +228,8 @@ def test_review_queue_command(tmp_path, registry, review_file):
     )
     assert result.exit_code == 0, result.output
     queue = pd.read_excel(out)
-    assert list(queue.columns[:3]) == ["queue_rank", "queue_reason", "queue_score"]
+    assert list(queue.columns[:4]) == ["queue_rank", "queue_reason", "queue_score", "source_row"]
+    # The review file is a CSV with its header on line 1: data row i is line i + 2.
+    review = pd.read_csv(review_file, dtype=str, keep_default_na=False)
+    for row, ref in zip(queue["source_row"], queue["reference"], strict=True):
+        assert review.at[row - 2, "reference"] == ref

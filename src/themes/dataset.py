@@ -9,20 +9,38 @@ from typing import Any
 import pandas as pd
 
 from themes.errors import LabelError, TaxonomyError, missing_column, nearest
-from themes.io import cell_text
+from themes.io import ColumnChoice, cell_text, choose_columns, may_show
 from themes.model import LabelledData
 from themes.taxonomy import Taxonomy, default_taxonomy, taxonomy_from_labels
 
 THEME_SEPARATOR = ";"
-# What officers type in the "reviewed" column to mark a row as checked.
-REVIEWED_VALUES = {"yes", "y", "x", "true", "1", "reviewed", "done", "\u2713"}
+# What officers type in the "reviewed" column to mark a row as checked (any case,
+# surrounding spaces ignored). Any other non-empty mark is reported, never learnt.
+REVIEWED_VALUES = (
+    "yes",
+    "y",
+    "x",
+    "\u2713",
+    "\u2714",
+    "true",
+    "1",
+    "done",
+    "checked",
+    "reviewed",
+    "ok",
+)
+_REVIEWED = frozenset(REVIEWED_VALUES)
 
 
 @dataclass(frozen=True)
 class Columns:
-    """Names of the columns the engine reads. Every one can be overridden on the command line."""
+    """Names of the columns the engine reads. Every one can be overridden on the command line.
 
-    text: str = "text"
+    ``text`` None means detect it (``resolve_columns``); ``id`` None means detect a
+    reference column when there is one.
+    """
+
+    text: str | None = "text"
     id: str | None = None
     kind: str = "kind"
     themes: str = "themes"
@@ -30,6 +48,15 @@ class Columns:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def resolve_columns(
+    frame: pd.DataFrame, columns: Columns, original: Sequence[str] | None = None
+) -> tuple[Columns, ColumnChoice]:
+    """``columns`` with the text and id columns filled in: given, else detected from the
+    first rows of ``frame`` (themes.io.columns); the choice says which and why."""
+    choice = choose_columns(frame, columns.text, columns.id, original)
+    return replace(columns, text=choice.text, id=choice.id), choice
 
 
 def require_column(frame_columns: Sequence[str], name: str, option: str) -> None:
@@ -46,9 +73,44 @@ def resolve_id_column(frame_columns: Sequence[str], columns: Columns) -> str | N
     return "reference" if "reference" in frame_columns else None
 
 
+def _mark(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else ""
+    if isinstance(value, float) and value == 1.0:
+        return "1"
+    return cell_text(value).strip().casefold()
+
+
 def is_reviewed(value: Any) -> bool:
-    """True for the marks officers use: yes, y, x, true, 1 (any case)."""
-    return cell_text(value).strip().lower() in REVIEWED_VALUES
+    """True for an accepted mark (REVIEWED_VALUES, any case, spaces around ignored)."""
+    return _mark(value) in _REVIEWED
+
+
+def is_unknown_mark(value: Any) -> bool:
+    """True for a non-empty mark that is not an accepted one ("maybe later", "no"...)."""
+    mark = _mark(value)
+    return bool(mark) and mark not in _REVIEWED
+
+
+@dataclass
+class UnknownMarks:
+    """Marks in a reviewed column that are not accepted ones: how many, and where first."""
+
+    file: str
+    column: str
+    count: int
+    first_row: int
+    first_reference: str = ""
+
+    def message(self) -> str:
+        where = f"row {self.first_row}"
+        if self.first_reference:
+            where += f", reference {self.first_reference}"
+        return (
+            f"{self.file}: {self.count} row(s) with a mark in '{self.column}' that is not one "
+            f"of {', '.join(REVIEWED_VALUES)} (first at {where}); not learnt - write one of "
+            "those marks to learn them"
+        )
 
 
 def split_themes(cell: Any) -> list[str]:
@@ -62,12 +124,19 @@ def _normal_label(value: Any) -> str:
 
 
 def _row_name(frame: pd.DataFrame, position: int, id_column: str | None) -> str:
+    """The row as a spreadsheet numbers it (title and header rows counted), with its reference.
+
+    A frame gathered from several files carries its rows' names in ``attrs["row_names"]``.
+    """
+    names = frame.attrs.get("row_names")
+    if names is not None:
+        return str(names[position])
+    name = f"row {frame.attrs.get('first_row', 2) + position}"
     if id_column is not None:
         ref = cell_text(frame[id_column].iloc[position]).strip()
-        if ref:
-            return f"reference {ref}"
-    # The spreadsheet row: the first data row is the one under the header.
-    return f"row {frame.attrs.get('first_row', 2) + position}"
+        if ref and may_show(ref):
+            name += f", reference {ref}"
+    return name
 
 
 @dataclass
@@ -95,6 +164,8 @@ def prepare_labelled(
     and a LabelError names them with the nearest valid id.
     """
     names = [str(c) for c in frame.columns]
+    if columns.text is None:
+        columns, _ = resolve_columns(frame, columns)
     require_column(names, columns.text, "--text-column")
     id_column = resolve_id_column(names, columns)
     have = {

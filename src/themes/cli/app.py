@@ -3,6 +3,7 @@
 from typing import Annotated
 
 import typer
+from typer.core import TyperOption
 
 from themes.cli.commands.evaluate import evaluate
 from themes.cli.commands.models import models_app
@@ -14,6 +15,16 @@ from themes.cli.commands.suggest import suggest
 from themes.cli.commands.tag import tag
 from themes.cli.commands.train import train
 from themes.cli.session import print_version, unwind_on_sigterm
+
+_type_shown = TyperOption.display_type_rich
+
+
+def _no_flag_type(self: TyperOption, ctx: object) -> str | None:
+    """Help shows no "<bool>" beside an on/off flag: it takes no value."""
+    return None if self.is_flag else _type_shown(self, ctx)  # type: ignore[arg-type]
+
+
+TyperOption.display_type_rich = _no_flag_type  # type: ignore[method-assign]
 
 app = typer.Typer(
     name="themes",

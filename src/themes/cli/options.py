@@ -104,15 +104,23 @@ read_options = option_group("read", READ_OPTIONS, _read)
 # ---------------------------------------------------------------- naming columns
 COLUMN_OPTIONS: dict[str, tuple[Any, Any]] = {
     "text_column": (
-        Annotated[str, typer.Option("--text-column", help="Column holding the free text.")],
-        "text",
+        Annotated[
+            str | None,
+            typer.Option(
+                "--text-column",
+                help="Column holding the free text (default: 'text', else the column of longest "
+                "free text, named on stderr).",
+            ),
+        ],
+        None,
     ),
     "id_column": (
         Annotated[
             str | None,
             typer.Option(
                 "--id-column",
-                help="Column identifying each row (default: 'reference' if present).",
+                help="Column identifying each row (default: a column named like a reference, "
+                "such as Ref or Case number, named on stderr).",
             ),
         ],
         None,
@@ -151,7 +159,11 @@ def column_options(*names: str) -> Callable:
 # ------------------------------------------------------------ single options reused
 ModelOption = Annotated[
     Path | None,
-    typer.Option("--model", "-m", help="Model folder (default: the shipped default model)."),
+    typer.Option(
+        "--model",
+        "-m",
+        help="Model folder (default: the active version of the registry (or the shipped default)).",
+    ),
 ]
 RegistryOption = Annotated[
     Path | None,
@@ -170,7 +182,10 @@ SafeCsv = Annotated[
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for other programs.")]
 ReviewedColumn = Annotated[
     str,
-    typer.Option("--reviewed-column", help="Column marking checked rows (yes, y, x, true, 1)."),
+    typer.Option(
+        "--reviewed-column",
+        help="Column marking checked rows (yes, y, x, done, checked, ok... see the README).",
+    ),
 ]
 SpacyModel = Annotated[
     str | None,
@@ -180,3 +195,23 @@ SpacyModel = Annotated[
         "redacted too (default: built-in rules only).",
     ),
 ]
+
+
+def detect_columns(path: Path, read: Any, columns: Any) -> Any:
+    """``columns`` with the text and reference columns of ``path`` filled in.
+
+    Those not given are detected from the file's first rows (themes.io.columns), and
+    the choice is said on stderr, so every command that reads a log needs no
+    --text-column when the file has one obvious free-text column.
+    """
+    from dataclasses import replace
+
+    from themes.cli import render
+
+    if columns.text is not None and columns.id is not None:
+        return columns
+    options = replace(read, text_column=columns.text, id_column=columns.id)
+    with options.open(path) as table:
+        choice = table.choose_columns()
+    render.notes([f"{path.name}: {choice.message()}"])
+    return replace(columns, text=choice.text, id=choice.id)

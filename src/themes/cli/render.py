@@ -181,7 +181,14 @@ def report(result: Any, written: list[Any], out: Any) -> None:
         console.print(f"[yellow]skipped[/yellow] {escape(name)}: {escape(reason)}", highlight=False)
 
 
+def notes(lines: list[str]) -> None:
+    """How input files were read (columns chosen, marks not understood): stderr, one line each."""
+    for line in lines:
+        err_console.print(f"[yellow]note:[/yellow] {escape(line)}", highlight=False, soft_wrap=True)
+
+
 def retrained(result: Any) -> None:
+    notes(result.column_notes + [marks.message() for marks in result.unknown_marks])
     gate = result.gate
     table = Table(
         title=f"{result.parent} (active) vs {result.version.name} (new) "
@@ -192,17 +199,15 @@ def retrained(result: Any) -> None:
     for row in gate.table:
         table.add_row(row["measure"], _fmt(row["active"]), _fmt(row["new"]), _fmt(row["change"]))
     console.print(table)
-    console.print(
-        f"Learnt from {result.corrections} corrections ({result.corrections_held_out} kept out to "
-        f"judge); trained on {result.training_rows} rows."
-    )
+    console.print(f"{result.summary}; trained on {result.training_rows} rows.")
     if result.rules:
         console.print("Habits learnt from your corrections (applied after the text model):")
         for rule in result.rules:
             console.print(f"  - {rule}")
     console.print(
-        f"{result.changed_rows} of {result.review_rows} rows in the review file(s) are now "
-        "tagged differently."
+        f"{result.changed_rows} of the {result.uncorrected_rows} uncorrected rows of the review "
+        f"file(s) now get a different suggestion"
+        + (f" (rows and references in {result.changed_file})." if result.changed_rows else ".")
     )
     name = result.version.name
     if result.activated and gate.passed:
@@ -229,6 +234,7 @@ def retrained(result: Any) -> None:
 
 
 def queued(summary: Any) -> None:
+    notes(summary.column_notes)
     console.print(
         f"{summary.unsure + summary.contradicted} of {summary.rows} rows queued: "
         f"{summary.unsure} the model is unsure about, then {summary.contradicted} whose labels it "

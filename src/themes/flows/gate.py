@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from themes.errors import ConfigError
 from themes.flows.evaluate import evaluate_predictions
 from themes.flows.metrics import summary
 from themes.model import LabelledData, Prediction, ThemesModel
@@ -21,6 +22,14 @@ class GateLimits:
 
     max_macro_f1_drop: float = 0.01
     max_recall_drop: float = 0.10
+    # Share of the review files' uncorrected rows whose suggestion may change.
+    max_churn: float = 0.30
+
+    def __post_init__(self) -> None:
+        for name in ("max_macro_f1_drop", "max_recall_drop", "max_churn"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+                raise ConfigError(f"{name} is {value!r}; expected a number from 0 to 1")
 
 
 @dataclass
@@ -168,3 +177,19 @@ def gate(
         practice_notes=notes,
         practice_differs=bool(reasons) and len(notes) == len(reasons),
     )
+
+
+def count_churn(result: GateResult, changed: int, uncorrected: int, limit: float) -> None:
+    """Add the churn (uncorrected review rows whose suggestion changes) to the verdict."""
+    share = changed / uncorrected if uncorrected else 0.0
+    result.table.append(
+        {"measure": "uncorrected rows changed", "active": None, "new": share, "change": None}
+    )
+    if share > limit:
+        result.reasons.append(
+            f"{changed} of {uncorrected} uncorrected rows of the review files get a different "
+            f"suggestion ({share:.0%}, more than {limit:.0%}); see changed_suggestions.csv, or "
+            "pass --max-churn to allow more"
+        )
+        result.passed = False
+        result.practice_differs = False

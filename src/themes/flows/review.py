@@ -13,25 +13,30 @@ Two kinds of row come first, each with its reason:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from themes.dataset import Columns, is_reviewed, require_column, split_themes
+from themes.dataset import Columns, is_reviewed, require_column, resolve_columns, split_themes
 from themes.io import ReadOptions, TableWriter, cell_text, check_output_path
 from themes.model import ThemesModel
 
-QUEUE_COLUMNS = ("queue_rank", "queue_reason", "queue_score")
+SAMPLE_ROWS = 500
+
+# source_row: the row's number in the reviewed file as a spreadsheet shows it (title and
+# header rows counted), so an officer finds it there.
+QUEUE_COLUMNS = ("queue_rank", "queue_reason", "queue_score", "source_row")
 
 
 @dataclass
 class QueueOptions(ReadOptions):
     """Options for building a review queue."""
 
-    columns: Columns = field(default_factory=Columns)
+    # Text column: None means detect it (themes.io.columns).
+    columns: Columns = field(default_factory=lambda: Columns(text=None))
     reviewed_column: str = "reviewed"
     # A given label is "low" for the model below this probability.
     contradiction_below: float = 0.2
@@ -46,6 +51,8 @@ class QueueSummary:
     unsure: int
     contradicted: int
     output: Path
+    # Which text and reference columns were read, and why (for stderr).
+    column_notes: list[str] = field(default_factory=list)
 
 
 def _category_contradictions(
@@ -113,8 +120,11 @@ def _theme_contradictions(
 
 
 def build_queue(model: ThemesModel, frame: pd.DataFrame, options: QueueOptions) -> pd.DataFrame:
-    """The rows worth reviewing, ranked, with queue_rank, queue_reason and queue_score."""
+    """The rows worth reviewing, ranked, with queue_rank, queue_reason, queue_score and
+    source_row (``frame.attrs["first_row"]``: the spreadsheet row of the first data row)."""
     columns = options.columns
+    if columns.text is None:
+        columns, _ = resolve_columns(frame.head(SAMPLE_ROWS), columns)
     require_column([str(c) for c in frame.columns], columns.text, "--text-column")
     texts = [cell_text(v) for v in frame[columns.text]]
     probs = model.predict_proba(texts)
@@ -158,6 +168,8 @@ def build_queue(model: ThemesModel, frame: pd.DataFrame, options: QueueOptions) 
     entries.sort()
     rows = [e[2] for e in entries]
     queue = frame.iloc[rows].copy()
+    first_row = frame.attrs.get("first_row", 2)
+    queue.insert(0, "source_row", [first_row + i for i in rows])
     queue.insert(0, "queue_score", [round(abs(e[1]), 4) for e in entries])
     queue.insert(0, "queue_reason", [e[3] for e in entries])
     queue.insert(0, "queue_rank", list(range(1, len(entries) + 1)))
@@ -168,10 +180,15 @@ def queue_file(
     model: ThemesModel, input_path: str | Path, output_path: str | Path, options: QueueOptions
 ) -> QueueSummary:
     """Build the review queue of a tagged file and write it (atomically)."""
-    table = options.open(input_path)
-    out = check_output_path(output_path, input_path)
-    frame = table.read()
-    queue = build_queue(model, frame, options)
+    with options.open(input_path) as table:
+        out = check_output_path(output_path, input_path)
+        frame = table.read()
+        columns, choice = resolve_columns(
+            frame.head(SAMPLE_ROWS), options.columns, table.original_columns
+        )
+    given = options.columns
+    notes = [] if given.text and given.id else [f"{Path(input_path).name}: {choice.message()}"]
+    queue = build_queue(model, frame, replace(options, columns=columns))
     header = [*QUEUE_COLUMNS, *table.original_columns]
     with TableWriter(out, header, safe_csv=options.safe_csv) as writer:
         writer.write(queue[[*QUEUE_COLUMNS, *table.columns]])
@@ -181,4 +198,5 @@ def queue_file(
         unsure=int(reasons.str.startswith("unsure").sum()),
         contradicted=int(reasons.str.startswith("labels contradicted").sum()),
         output=out,
+        column_notes=notes,
     )

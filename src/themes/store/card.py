@@ -34,6 +34,8 @@ def model_card(meta: ModelMeta) -> str:
         if headline:
             parts = ", ".join(f"{k} {v:.3f}" for k, v in headline.items())
             lines.append(f"- {name} ({block.get('rows', '?')} rows): {parts}")
+    if meta.retrain is not None and meta.retrain.summary:
+        lines += ["", "## Corrections", meta.retrain.summary + "."]
     rules = ((meta.retrain.practice if meta.retrain else None) or {}).get("rules", [])
     if rules:
         lines += ["", "## The council's habits (learnt from its corrections)"]

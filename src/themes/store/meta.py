@@ -82,6 +82,8 @@ class RetrainInfo:
     practice: dict[str, Any] | None
     starter_test_sha256: str | None
     gate: GateInfo
+    # In words: how many corrections were learnt, judged on and kept out.
+    summary: str = ""
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from themes.cli import render
-from themes.cli.options import AsJson, ModelOption, column_options, read_options
+from themes.cli.options import AsJson, ModelOption, column_options, detect_columns, read_options
 from themes.cli.session import load, user_errors
 
 
@@ -28,7 +28,7 @@ def evaluate(
         metrics = evaluate_file(
             loaded.model,
             data,
-            columns=columns,
+            columns=detect_columns(data, read, columns),
             read=read,
         )
     if as_json:

@@ -6,7 +6,14 @@ from typing import Annotated, Any
 import typer
 
 from themes.cli import render
-from themes.cli.options import OutFile, SafeCsv, SpacyModel, column_options, read_options
+from themes.cli.options import (
+    OutFile,
+    SafeCsv,
+    SpacyModel,
+    column_options,
+    detect_columns,
+    read_options,
+)
 from themes.cli.session import user_errors
 
 
@@ -36,6 +43,7 @@ def redact(
     from themes.redact import Redactor, redact_file
 
     with user_errors():
+        columns = detect_columns(input, read, columns)
         redactor = Redactor(spacy_model=spacy_model)
         with Progress(
             TextColumn("redacting"),

@@ -37,6 +37,24 @@ def retrain(
             "--weight", help="How many starter rows one correction counts as (more than 1)."
         ),
     ] = 4.0,
+    max_churn: Annotated[
+        float,
+        typer.Option(
+            "--max-churn",
+            min=0.0,
+            max=1.0,
+            help="Largest share of the review files' uncorrected rows whose suggestion may "
+            "change before the gate refuses the new version.",
+        ),
+    ] = 0.30,
+    strict_reviewed: Annotated[
+        bool,
+        typer.Option(
+            "--strict-reviewed",
+            help="Refuse a file with a mark in the reviewed column that is not an accepted one "
+            "(default: report it and leave those rows out).",
+        ),
+    ] = False,
     reviewed_column: ReviewedColumn = "reviewed",
     columns: Any = None,
     read: Any = None,
@@ -53,6 +71,8 @@ def retrain(
             reviewed_column=reviewed_column,
             all_labelled=all_labelled,
             correction_weight=weight,
+            max_churn=max_churn,
+            strict_reviewed=strict_reviewed,
             force=force,
             encoding=read.encoding,
             sheet=read.sheet,

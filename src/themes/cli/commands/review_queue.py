@@ -11,7 +11,7 @@ from themes.cli.session import load, user_errors
 
 
 @read_options
-@column_options("text_column", "themes_column", "category_column")
+@column_options("text_column", "id_column", "themes_column", "category_column")
 def review_queue(
     input: Annotated[Path, typer.Argument(help="Tagged log (review file).")],
     out: Annotated[

@@ -16,7 +16,12 @@ def suggest(
     text: Annotated[str | None, typer.Argument(help="The complaint or compliment text.")] = None,
     file: Annotated[
         Path | None,
-        typer.Option("--file", "-f", help="Read the text from this file ('-' for stdin)."),
+        typer.Option(
+            "--file",
+            "-f",
+            help="Read the text from a .txt file, a Word letter (.docx) or an e-mail (.eml: "
+            "subject and body); '-' for stdin.",
+        ),
     ] = None,
     model: ModelOption = None,
     as_json: AsJson = False,
@@ -30,13 +35,10 @@ def suggest(
         if file is not None:
             if str(file) == "-":
                 text = sys.stdin.read()
-            elif not file.exists():
-                raise InputFileError(f"file '{file}' not found; check the path")
             else:
-                from themes.io import detect_encoding
+                from themes.flows.letter import read_letter
 
-                raw = file.read_bytes()
-                text = raw.decode(detect_encoding(file, raw))
+                text = read_letter(file)
         if text is None or not text.strip():
             raise InputFileError("no text given; pass the text in quotes or use --file FILE")
         loaded = load(model)

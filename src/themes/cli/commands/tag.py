@@ -6,7 +6,14 @@ from typing import Annotated, Any
 import typer
 
 from themes.cli import render
-from themes.cli.options import ModelOption, OutFile, SafeCsv, column_options, read_options
+from themes.cli.options import (
+    ModelOption,
+    OutFile,
+    SafeCsv,
+    column_options,
+    detect_columns,
+    read_options,
+)
 from themes.cli.session import load, user_errors
 
 
@@ -65,7 +72,7 @@ def tag(
         redactor = Redactor(spacy_model=spacy_model) if redact or spacy_model else None
         loaded = load(model)
         options = TagOptions(
-            columns=columns,
+            columns=detect_columns(input, read, columns),
             encoding=read.encoding,
             sheet=read.sheet,
             header_row=read.header_row,

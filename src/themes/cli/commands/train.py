@@ -6,7 +6,7 @@ from typing import Annotated, Any
 import typer
 
 from themes.cli import render
-from themes.cli.options import column_options, read_options
+from themes.cli.options import column_options, detect_columns, read_options
 from themes.cli.session import quiet_library_warnings, user_errors
 
 
@@ -39,6 +39,8 @@ def train(
     from themes.flows.train import train_from_file
 
     quiet_library_warnings()
+    with user_errors():
+        columns = detect_columns(data, read, columns)
     with user_errors(), render.err_console.status("training...") as status:
         result = train_from_file(
             data,
