@@ -98,7 +98,8 @@ def test_corrections_are_learnt_and_versions_roll_back(
         app, ["retrain", str(edited), "--registry", str(registry.root), "--force"]
     )
     assert result.exit_code == 0, result.output
-    held = sum(is_held_out(r, t, 20) for r, t in zip(review["reference"], review["text"]))
+    pairs = zip(review["reference"], review["text"], strict=True)
+    held = sum(is_held_out(r, t, 20) for r, t in pairs)
     assert "held-out rows" in result.output
     assert (
         f"{len(review)} corrections: {len(review) - held} learnt and judged on {held} kept out, "

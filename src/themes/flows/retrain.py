@@ -9,9 +9,10 @@ fifth of the corrections (chosen by a hash of the record, so it never changes)
 is kept out of training; the new and the active model are compared on it plus
 the starter test set, and the new version becomes active only if it is not
 worse and changes few of the suggestions on rows nobody corrected (the gate).
-The version that becomes active is then refitted on every correction, so a
-corrected row comes back as corrected. Habits that are rules over labels ("bias complaints go under
-staff") are learnt as explicit rules on top of the text model (themes.model.practice).
+The saved version is then refitted on every correction, so a corrected row
+comes back as corrected once it is active. Habits that are rules over labels
+("bias complaints go under staff") are learnt as explicit rules on top of the text
+model (themes.model.practice).
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ def learning_summary(read: int, judged: int, held: int, refitted: bool) -> str:
     text = f"{read} corrections: {judged} learnt and judged on {held} kept out"
     if refitted:
         return text + f", then all {read} learnt"
-    return text + " (not refitted on all of them, as it was not made active)"
+    return text
 
 
 def _held_out(corrections: pd.DataFrame, percent: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -358,8 +359,9 @@ def retrain(
     review = slice(n_judge, len(texts))
     old_review = active.model.suggest(reviews.texts, part(old_probs, review)).predictions()
 
-    # The version that becomes active learns every correction, held-out ones included.
-    refitted = (result.passed or options.force) and not held.empty
+    # The saved version (active now, or later with 'models use') learns every correction,
+    # held-out ones included; the gate judged the version learnt without them.
+    refitted = not held.empty
     final_model, final_data = new_model, merged
     if refitted:
         say(f"refitting on all {len(corrections)} corrections")
