@@ -141,3 +141,65 @@ def test_officer_round_trip(tmp_path, registry, council_workbook, corpus_train):
         )
         back += suggestion == corrected[ref]
     assert back >= 0.95 * CORRECTED, f"{back} of {CORRECTED} corrected rows came back"
+
+
+LETTER = (
+    "Dear Sir, the social worker has cancelled three visits and never returns my calls. "
+    "The review meeting was moved without telling me."
+)
+
+
+def test_suggest_reads_word_letters_and_emails(tmp_path, small_model):
+    from email.message import EmailMessage
+
+    from docx import Document
+
+    from themes.flows.letter import read_letter
+
+    document = Document()
+    for line in LETTER.split(". "):
+        document.add_paragraph(line)
+    docx = tmp_path / "letter.docx"
+    document.save(docx)
+    assert _flat(read_letter(docx)) == _flat(LETTER.replace(". ", "\n"))
+
+    message = EmailMessage()
+    message["Subject"] = "Complaint about my son's social worker"
+    message["From"] = "parent@example.org"
+    message.set_content(LETTER)
+    eml = tmp_path / "complaint.eml"
+    eml.write_bytes(bytes(message))
+    text = read_letter(eml)
+    assert text.startswith("Complaint about my son's social worker") and LETTER in text
+    assert "parent@example.org" not in text
+
+    for path in (docx, eml):
+        result = runner.invoke(app, ["suggest", "--file", str(path), "--model", str(small_model)])
+        assert result.exit_code == 0, result.output
+    pdf = tmp_path / "letter.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    result = runner.invoke(app, ["suggest", "--file", str(pdf), "--model", str(small_model)])
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1
+    assert ".txt, .docx, .eml" in result.output
+    fake = tmp_path / "old.docx"
+    fake.write_bytes(b"not a zip at all")
+    result = runner.invoke(app, ["suggest", "--file", str(fake), "--model", str(small_model)])
+    assert result.exit_code == 2 and "not a Word .docx document" in result.output
+
+
+def test_review_queue_finds_the_text_column(tmp_path, small_model, council_workbook):
+    out = tmp_path / "queue.csv"
+    result = runner.invoke(
+        app, ["review-queue", str(council_workbook), "--out", str(out), "--model", str(small_model)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "text column: 'Summary of Complaint'" in _flat(result.stderr)
+    book = openpyxl.load_workbook(council_workbook)
+    sheet = book.worksheets[0]
+    import pandas as pd
+
+    queue = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert len(queue)
+    for row, ref in zip(queue["source_row"], queue["Ref"], strict=True):
+        assert sheet.cell(int(row), 1).value == ref  # the row as Excel numbers it

@@ -13,7 +13,9 @@ err_console = Console(stderr=True)
 
 
 def _fmt(value: Any) -> str:
-    return "-" if value is None else f"{value:.3f}"
+    from themes.flows.metrics import metric_text
+
+    return metric_text(value)
 
 
 def trained(result: Any) -> None:
@@ -24,7 +26,7 @@ def trained(result: Any) -> None:
             "Labels taken from the data (no --taxonomy given and they are not the default list)."
         )
     for name, block in result.metrics.items():
-        parts = ", ".join(f"{k} {v:.3f}" for k, v in block.get("summary", {}).items())
+        parts = ", ".join(f"{k} {_fmt(v)}" for k, v in block.get("summary", {}).items())
         console.print(f"{name.replace('_', ' ')}: {parts}")
     console.print(f"Model written to {result.folder}")
 
@@ -119,20 +121,20 @@ def metrics(result: dict[str, Any], taxonomy: Any) -> None:
         for label, s in m["per_label"].items():
             table.add_row(
                 taxonomy.name_of(label),
-                f"{s['precision']:.3f}",
-                f"{s['recall']:.3f}",
-                f"{s['f1']:.3f}",
+                _fmt(s["precision"]),
+                _fmt(s["recall"]),
+                _fmt(s["f1"]),
                 str(s["support"]),
             )
         console.print(table)
         console.print(
-            f"themes: micro-F1 {m['micro_f1']:.3f}, macro-F1 {m['macro_f1']:.3f}, "
-            f"samples-F1 {m['samples_f1']:.3f}"
+            f"themes: micro-F1 {_fmt(m['micro_f1'])}, macro-F1 {_fmt(m['macro_f1'])}, "
+            f"samples-F1 {_fmt(m['samples_f1'])}"
         )
     if "category" in result:
         m = result["category"]
         console.print(
-            f"category: accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f} "
+            f"category: accuracy {_fmt(m['accuracy'])}, macro-F1 {_fmt(m['macro_f1'])} "
             f"({m['rows']} rows)"
         )
         labels = list(m["confusion"])
@@ -145,7 +147,7 @@ def metrics(result: dict[str, Any], taxonomy: Any) -> None:
         console.print(table)
     if "kind" in result:
         m = result["kind"]
-        console.print(f"kind: accuracy {m['accuracy']:.3f} ({m['rows']} rows)")
+        console.print(f"kind: accuracy {_fmt(m['accuracy'])} ({m['rows']} rows)")
 
 
 def report(result: Any, written: list[Any], out: Any) -> None:
@@ -265,8 +267,8 @@ def versions(root: Any, summaries: list[dict[str, Any]]) -> None:
             str(v["parent"] or "-"),
             str(v["training_rows"]),
             str(v["corrections"]),
-            f"{m.get('themes_macro_f1', float('nan')):.3f}",
-            f"{m.get('category_accuracy', float('nan')):.3f}",
+            _fmt(m.get("themes_macro_f1")),
+            _fmt(m.get("category_accuracy")),
             {True: "passed", False: "refused", None: "-"}[v["gate"]],
         )
     console.print(table)

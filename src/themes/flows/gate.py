@@ -9,7 +9,7 @@ import numpy as np
 
 from themes.errors import ConfigError
 from themes.flows.evaluate import evaluate_predictions
-from themes.flows.metrics import summary
+from themes.flows.metrics import metric_text, summary
 from themes.model import LabelledData, Prediction, ThemesModel
 
 # Fewer held-out corrections than this cannot speak for the council's practice.
@@ -113,7 +113,7 @@ def gate(
         delta = None if before is None or after is None else round(after - before, 4)
         table.append({"measure": name, "active": before, "new": after, "change": delta})
         if limit is not None and delta is not None and delta < -limit:
-            reasons.append(f"{name} falls by {-delta:.3f} (more than {limit:.2f})")
+            reasons.append(f"{name} falls by {metric_text(-delta)} (more than {limit:.2f})")
             return True
         return False
 
@@ -123,7 +123,8 @@ def gate(
         before, after = council_old[head][key], council_new[head][key]
         if after > before:
             notes.append(
-                f"{name} rises from {before:.3f} to {after:.3f} on your {len(council)} "
+                f"{name} rises from {metric_text(before)} to {metric_text(after)} on your "
+                f"{len(council)} "
                 "held-out corrections"
             )
 
@@ -154,7 +155,8 @@ def gate(
                 after_f1 = council_new["themes"]["per_label"][theme]["f1"]
                 if after_f1 > before_f1:
                     notes.append(
-                        f"F1 of {theme} rises from {before_f1:.3f} to {after_f1:.3f} on your "
+                        f"F1 of {theme} rises from {metric_text(before_f1)} to "
+                        f"{metric_text(after_f1)} on your "
                         f"{len(council)} held-out corrections"
                     )
             else:

@@ -24,10 +24,11 @@ def _docx(path: Path) -> str:
     import zipfile
 
     from docx import Document
+    from docx.opc.exceptions import OpcError
 
     try:
         document = Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError):
+    except (zipfile.BadZipFile, OpcError, KeyError, ValueError):
         raise InputFileError(
             f"'{path.name}' is not a Word .docx document (an old .doc renamed, or damaged); "
             "save it from Word as .docx or as plain text (.txt)"

@@ -102,3 +102,12 @@ def summary(metrics: dict[str, Any]) -> dict[str, float]:
         out["themes_macro_f1"] = metrics["themes"]["macro_f1"]
         out["themes_samples_f1"] = metrics["themes"]["samples_f1"]
     return out
+
+
+def metric_text(value: float | None) -> str:
+    """How a metric is shown everywhere (tables, notes, messages): three decimals, "-" if none.
+
+    Metrics are stored rounded to four decimals; every display rounds that one stored
+    value here, so the same metric shows the same number in every command.
+    """
+    return "-" if value is None else f"{float(value):.3f}"
