@@ -8,6 +8,7 @@ its label. Class weights are balanced throughout because the labels are imbalanc
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -65,6 +66,7 @@ class ThemesModel(BaseEstimator):
         progress: ProgressCallback | None = None,
         *,
         corrections: np.ndarray | None = None,
+        folds: np.ndarray | None = None,
     ) -> ThemesModel:
         say = progress or (lambda _msg: None)
         config = self.config_
@@ -74,6 +76,10 @@ class ThemesModel(BaseEstimator):
         self.featuriser_ = Featuriser(config)
         blocks = self.featuriser_.fit_blocks(data.texts)
         weights = None if data.weights is None else np.asarray(data.weights, dtype=float)
+        # Out-of-fold splits by a hash of each text, not a shuffle: adding rows (a retrain's
+        # corrections) leaves every other row in its fold, so calibration and thresholds
+        # move only as much as the new rows move them.
+        fold_ids = np.asarray(folds if folds is not None else text_folds(data.texts))
         rows_per_head: dict[str, int] = {}
         oof: dict[str, Any] = {}
         self.kind_head_: SingleLabelHead | None = None
@@ -91,7 +97,7 @@ class ThemesModel(BaseEstimator):
             say(f"training {name} on {len(idx)} rows")
             head = SingleLabelHead(labels, C=c, cv_folds=config.cv_folds, seed=config.seed)
             y = np.array([values[i] for i in idx])
-            head.fit(inputs.get(name)[idx], y, _sub(weights, idx))
+            head.fit(inputs.get(name)[idx], y, _sub(weights, idx), _sub(fold_ids, idx))
             oof[name] = (idx, y, head.oof_proba_)
             rows_per_head[name] = len(idx)
             return head
@@ -118,7 +124,9 @@ class ThemesModel(BaseEstimator):
                     threshold_own=config.theme_threshold_own,
                     min_positives_for_threshold=config.min_positives_for_threshold,
                 )
-                self.theme_head_ = head.fit(inputs.get("themes")[idx], Y, _sub(weights, idx))
+                self.theme_head_ = head.fit(
+                    inputs.get("themes")[idx], Y, _sub(weights, idx), _sub(fold_ids, idx)
+                )
                 oof["themes"] = (idx, Y, head.oof_proba_)
                 rows_per_head["themes"] = len(idx)
         if not rows_per_head:
@@ -222,6 +230,17 @@ class _HeadInputs:
         if names not in self.stacked:
             self.stacked[names] = stack([self.blocks[n] for n in names])
         return self.stacked[names]
+
+
+def text_folds(texts: Sequence[str]) -> np.ndarray:
+    """A fixed number per text (a hash of its normalised form), for out-of-fold splits."""
+    return np.array(
+        [
+            int.from_bytes(hashlib.sha256(" ".join(t.lower().split()).encode()).digest()[:4], "big")
+            for t in texts
+        ],
+        dtype=np.int64,
+    )
 
 
 def _sub(weights: np.ndarray | None, idx: np.ndarray) -> np.ndarray | None:

@@ -27,6 +27,17 @@ def _sub(weights: np.ndarray | None, idx: np.ndarray) -> np.ndarray | None:
     return None if weights is None else weights[idx]
 
 
+def _given_splits(folds: np.ndarray, k: int):
+    """(train, validation) row indices from fixed fold ids (e.g. a hash of each record),
+    so that adding rows moves no other row to another fold."""
+    ids = np.asarray(folds) % k
+    for f in range(k):
+        val = np.flatnonzero(ids == f)
+        train = np.flatnonzero(ids != f)
+        if len(val) and len(train):
+            yield train, val
+
+
 class _Head(ClassifierMixin, BaseEstimator):
     def __getstate__(self) -> dict[str, Any]:
         # Out-of-fold predictions and derived caches are never saved with a model.
@@ -55,7 +66,15 @@ class SingleLabelHead(_Head):
             C=self.C, class_weight="balanced", max_iter=3000, random_state=self.seed
         )
 
-    def fit(self, X: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | None = None):
+    def fit(
+        self,
+        X: sp.csr_matrix,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        folds: np.ndarray | None = None,
+    ):
+        """Fit; ``folds`` (a fold id per row) fixes the out-of-fold split instead of a
+        stratified shuffle."""
         from sklearn.model_selection import StratifiedKFold
 
         y = np.asarray(y)
@@ -68,11 +87,12 @@ class SingleLabelHead(_Head):
             self.constant_ = present[0]
             return self
         counts = np.unique(y, return_counts=True)[1]
-        folds = min(self.cv_folds, int(counts.min()))
-        if folds >= 2:
+        n_folds = min(self.cv_folds, int(counts.min()))
+        if n_folds >= 2:
             oof = np.zeros((len(y), len(self.classes_)))
-            splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.seed)
-            for train_idx, val_idx in splitter.split(X, y):
+            stratified = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=self.seed)
+            splits = _given_splits(folds, n_folds) if folds is not None else stratified.split(X, y)
+            for train_idx, val_idx in splits:
                 est = self._estimator()
                 est.fit(X[train_idx], y[train_idx], sample_weight=_sub(sample_weight, train_idx))
                 oof[val_idx] = self._aligned(est, X[val_idx])
@@ -158,8 +178,15 @@ class ThemeHead(_Head):
         slope, intercept = self.calibration_[:, 0], self.calibration_[:, 1]
         return expit(scores * slope + intercept)
 
-    def fit(self, X: sp.csr_matrix, Y: np.ndarray, sample_weight: np.ndarray | None = None):
-        """Fit, calibrating and choosing thresholds on out-of-fold scores."""
+    def fit(
+        self,
+        X: sp.csr_matrix,
+        Y: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        folds: np.ndarray | None = None,
+    ):
+        """Fit, calibrating and choosing thresholds on out-of-fold scores; ``folds`` (a
+        fold id per row) fixes the out-of-fold split instead of a shuffle."""
         from sklearn.model_selection import KFold
 
         Y = np.asarray(Y)
@@ -173,11 +200,15 @@ class ThemeHead(_Head):
         # liblinear works in float64: converting once here, not once per theme and fold,
         # saves about a third of the training time.
         X = sp.csr_matrix(X, dtype=np.float64)
-        folds = min(self.cv_folds, len(Y))
-        if folds >= 2:
+        n_folds = min(self.cv_folds, len(Y))
+        if n_folds >= 2:
             scores = np.zeros(Y.shape, dtype=float)
-            splitter = KFold(n_splits=folds, shuffle=True, random_state=self.seed)
-            for train_idx, val_idx in splitter.split(X):
+            splits = (
+                _given_splits(folds, n_folds)
+                if folds is not None
+                else KFold(n_splits=n_folds, shuffle=True, random_state=self.seed).split(X)
+            )
+            for train_idx, val_idx in splits:
                 est, const = self._fit_matrix(
                     X[train_idx], Y[train_idx], _sub(sample_weight, train_idx)
                 )
