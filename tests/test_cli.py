@@ -90,11 +90,25 @@ def test_suggest_reads_a_file(tmp_path, small_model):
 
 
 def test_missing_text_column_is_one_line_listing_columns(tmp_path, small_model):
+    # Not given, the text column is found and named on stderr (issue 18).
     result = run(
         "tag", DATA / "semicolon_bom.csv", "--out", tmp_path / "o.csv", "--model", small_model
     )
+    assert result.exit_code == 0, result.output
+    assert "text column: 'Summary'" in " ".join(result.stderr.split())
+    # Given and missing, it is one line listing the columns.
+    result = run(
+        "tag",
+        DATA / "semicolon_bom.csv",
+        "--out",
+        tmp_path / "o.csv",
+        "--model",
+        small_model,
+        "--text-column",
+        "text",
+    )
     one_line_error(
-        result, "column 'text' not found", "columns are: Ref, Summary, Received", "--text-column"
+        result, "column 'text' not found", "columns are: 'Ref', 'Summary', 'Received'", "--text-column"
     )
 
 
@@ -204,7 +218,7 @@ def test_bad_taxonomy_and_unknown_labels(tmp_path, small_labelled):
             STARTER / "taxonomy.yaml",
         ),
         "did you mean 'communication'",
-        "first at reference",
+        "first at row 5, reference",
     )
 
 

@@ -101,7 +101,7 @@ def test_given_taxonomy_reports_row_of_bad_label(tmp_path):
     frame = pd.DataFrame(
         {"reference": ["R1", "R2"], "text": ["a", "b"], "category": ["staff", "stafff"]}
     )
-    with pytest.raises(LabelError, match="first at reference R2"):
+    with pytest.raises(LabelError, match="first at row 3, reference R2"):
         prepare_labelled(frame, Columns(), default_taxonomy())
 
 

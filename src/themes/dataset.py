@@ -59,6 +59,13 @@ def resolve_columns(
     return replace(columns, text=choice.text, id=choice.id), choice
 
 
+def column_note(choice: ColumnChoice, given: Columns) -> str | None:
+    """The line to tell the user which columns were used, when they were found by looking
+    (not given, and not simply named 'text' and 'reference'); None otherwise."""
+    id_found = given.id is None and choice.id is not None and choice.id != "reference"
+    return choice.message() if choice.detected or id_found else None
+
+
 def require_column(frame_columns: Sequence[str], name: str, option: str) -> None:
     """Raise a ColumnError naming ``name`` and listing the columns there are."""
     if name not in frame_columns:

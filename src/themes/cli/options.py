@@ -201,17 +201,20 @@ def detect_columns(path: Path, read: Any, columns: Any) -> Any:
     """``columns`` with the text and reference columns of ``path`` filled in.
 
     Those not given are detected from the file's first rows (themes.io.columns), and
-    the choice is said on stderr, so every command that reads a log needs no
+    a choice found by looking is said on stderr, so every command that reads a log needs no
     --text-column when the file has one obvious free-text column.
     """
     from dataclasses import replace
 
     from themes.cli import render
+    from themes.dataset import column_note
 
     if columns.text is not None and columns.id is not None:
         return columns
     options = replace(read, text_column=columns.text, id_column=columns.id)
     with options.open(path) as table:
         choice = table.choose_columns()
-    render.notes([f"{path.name}: {choice.message()}"])
+    note = column_note(choice, columns)
+    if note:
+        render.notes([f"{path.name}: {note}"])
     return replace(columns, text=choice.text, id=choice.id)

@@ -14,6 +14,7 @@ import pandas as pd
 from themes.dataset import (
     Columns,
     UnknownMarks,
+    column_note,
     is_reviewed,
     is_unknown_mark,
     prepare_labelled,
@@ -100,8 +101,9 @@ def read_reviews(
             names = [str(c) for c in frame.columns]
             used, choice = resolve_columns(frame.head(500), columns, table.original_columns)
             rows = [table.row_number(i) for i in range(len(frame))]
-        if columns.text is None or columns.id is None:
-            result.column_notes.append(f"{name}: {choice.message()}")
+        note = column_note(choice, columns)
+        if note:
+            result.column_notes.append(f"{name}: {note}")
         id_column = resolve_id_column(names, used)
         label_columns = [c for c in (used.kind, used.themes, used.category) if c in names]
         if not label_columns:

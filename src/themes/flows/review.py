@@ -20,7 +20,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from themes.dataset import Columns, is_reviewed, require_column, resolve_columns, split_themes
+from themes.dataset import (
+    Columns,
+    column_note,
+    is_reviewed,
+    require_column,
+    resolve_columns,
+    split_themes,
+)
 from themes.io import ReadOptions, TableWriter, cell_text, check_output_path
 from themes.model import ThemesModel
 
@@ -186,8 +193,8 @@ def queue_file(
         columns, choice = resolve_columns(
             frame.head(SAMPLE_ROWS), options.columns, table.original_columns
         )
-    given = options.columns
-    notes = [] if given.text and given.id else [f"{Path(input_path).name}: {choice.message()}"]
+    note = column_note(choice, options.columns)
+    notes = [f"{Path(input_path).name}: {note}"] if note else []
     queue = build_queue(model, frame, replace(options, columns=columns))
     header = [*QUEUE_COLUMNS, *table.original_columns]
     with TableWriter(out, header, safe_csv=options.safe_csv) as writer:
