@@ -17,10 +17,14 @@ from themes.io.messages import is_label
 def find_header_index(rows: Sequence[Sequence[Any]], header_row: int | None, where: str) -> int:
     """Which of the top ``rows`` is the header (0-based).
 
-    With ``header_row`` (1-based) that row. Otherwise the first row with at least two
-    text cells and at least half as many as the fullest of these rows; else the first
-    row with two text cells; else the first non-empty row. A row holding a cell longer
-    than a column name can be is data: neither it nor any row below is the header.
+    With ``header_row`` (1-based) that row. Otherwise the first non-empty row when it
+    is a plausible header (two or more distinct short names, see ``plausible_header``),
+    unless a blank row and then a fuller row of names follow it before any data.
+    Otherwise (a title row above the header, a file without a header) the first row
+    with at least two text cells and at least half as many as the fullest of these
+    rows; else the first row with two text cells; else the first non-empty row. A row
+    holding a cell longer than a column name can be is data: neither it nor any row
+    below is the header.
     """
     if header_row is not None:
         if header_row < 1:
