@@ -148,7 +148,7 @@ def method_notes(ctx: Context) -> list[str]:
         n = facts["blank kind joined"]
         notes.append(
             f"{n_of(n, 'row')} with a blank kind under a complaint's reference "
-            f"{is_are(n)} read as stages of that complaint."
+            f"{is_are(n)} read as {'a stage' if n == 1 else 'stages'} of that complaint."
         )
     if facts["unknown stage"]:
         n = facts["unknown stage"]
