@@ -87,7 +87,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ThemesError)
     async def _user(_request: Request, exc: ThemesError) -> JSONResponse:
         # The library's messages name rows and columns, never quote text.
-        return JSONResponse({"error": str(exc)}, status_code=422)
+        from themes.serve.reviews import ReviewConflict
+
+        status = 409 if isinstance(exc, ReviewConflict) else 422
+        return JSONResponse({"error": str(exc)}, status_code=status)
 
     @app.exception_handler(HTTPException)
     async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
