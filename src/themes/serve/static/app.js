@@ -87,7 +87,8 @@ function evidenceCell(evidence) {
   if (!evidence.length) { cell.textContent = "-"; return cell; }
   evidence.forEach((e, i) => {
     if (i) cell.append(", ");
-    cell.append(el("mark", {text: e.word}), ` (${e.weight >= 0 ? "+" : ""}${Math.round(e.weight * 100)} points)`);
+    const points = Math.max(1, Math.round(e.weight * 100));
+    cell.append(el("mark", {text: e.word}), ` (${points} ${points === 1 ? "point" : "points"})`);
   });
   return cell;
 }
@@ -96,7 +97,7 @@ function suggestionRow(what, label, probability, evidence) {
   return el("tr", {},
     el("th", {scope: "row", text: what}),
     el("td", {text: label}),
-    el("td", {}, bar(probability), percent(probability)),
+    el("td", {class: "prob"}, bar(probability), percent(probability)),
     evidenceCell(evidence));
 }
 
@@ -126,6 +127,9 @@ function showSuggestion(text, result) {
     : "";
   highlight($("highlighted"), text, words);
   $("suggestion").hidden = false;
+  const heading = $("suggestion-title");
+  heading.scrollIntoView({block: "start"});
+  heading.focus({preventScroll: true});
 }
 
 $("suggest-form").addEventListener("submit", async (event) => {
@@ -174,7 +178,8 @@ function renderRows() {
     button.addEventListener("click", () => openEditor(index, button));
     const tr = el("tr", {class: changed ? "changed" : "", "data-row": String(index)},
       el("td", {text: row.queue_rank ? String(row.queue_rank) : "-"}),
-      el("th", {scope: "row", text: `${row.line}${row.reference ? " (" + row.reference + ")" : ""}`}),
+      el("th", {scope: "row"}, String(row.line),
+        row.reference ? el("span", {class: "ref", text: row.reference}) : null),
       el("td", {class: "text", text: excerpt(row.text)}),
       el("td", {class: "reason", text: row.queue_reason || ""}),
       el("td", {text: now.kind ? nameOf(now.kind) : ""}),
@@ -330,7 +335,8 @@ function gateTable(result) {
   for (const row of result.table) {
     const change = row.change === null ? "-" : (row.change > 0 ? "+" : "") + Number(row.change).toFixed(3);
     body.append(el("tr", {},
-      el("th", {scope: "row", text: row.measure}), el("td", {text: fmt(row.active)}),
+      el("th", {scope: "row", text: row.measure.replace(/^recall (.+)$/, (_m, id) => `recall ${nameOf(id)}`)}),
+      el("td", {text: fmt(row.active)}),
       el("td", {text: fmt(row.new)}),
       el("td", {class: row.change > 0 ? "up" : row.change < 0 ? "down" : "", text: change})));
   }
@@ -346,7 +352,8 @@ function showRetrain(status) {
   box.append(el("h3", {text: "Retrain result"}));
   box.append(el("p", {class: `verdict ${r.activated ? "ok" : "refused"}`, text: r.activated
     ? `Version ${r.version} passed the gate and is now in use.`
-    : `Version ${r.version} was saved but not put in use: ${r.reasons.join("; ")}.`}));
+    : `Version ${r.version} was saved but not put in use: ${r.reasons.join("; ")}. ` +
+      "You can still choose it under Model versions."}));
   box.append(el("p", {text: `Learnt from ${r.corrections} corrections (${r.corrections_held_out} kept aside to judge it); ` +
     `${r.changed_rows} rows of the review file are now suggested differently.`}));
   for (const note of r.practice_notes) box.append(el("p", {class: "hint", text: note}));
@@ -382,6 +389,9 @@ $("retrain").addEventListener("click", async () => {
 });
 
 // --------------------------------------------------------------------------- versions
+function measureName(key) {
+  return key.replace(/_/g, " ").replace(/ f1$/, "-F1");
+}
 async function loadVersions() {
   const body = $("versions-rows");
   try {
@@ -389,7 +399,7 @@ async function loadVersions() {
     body.textContent = "";
     $("serving").textContent = data.serving;
     for (const v of data.versions) {
-      const metrics = Object.entries(v.metrics || {}).map(([k, x]) => `${k} ${Number(x).toFixed(3)}`).join(", ");
+      const metrics = Object.entries(v.metrics || {}).map(([k, x]) => `${measureName(k)} ${Number(x).toFixed(3)}`).join(", ");
       const use = v.version === data.serving
         ? el("span", {text: "In use"})
         : el("button", {type: "button", class: "small secondary", "aria-label": `Use version ${v.version}`, text: "Use"});
