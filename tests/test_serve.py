@@ -26,13 +26,15 @@ from themes.store import load_model  # noqa: E402
 # Never a single word to the explainer (its word pattern splits on '#'), so it cannot come
 # back even as an evidence word: any appearance is the text itself leaking.
 MARKER = "QZX#7741#MARKER"
+# A local server answers only requests addressed to this machine.
+LOCAL = "http://127.0.0.1:8765"
 TEXT = f"No call back from the SW for two weeks and the CIN meeting was cancelled {MARKER}"
 
 
 @pytest.fixture()
 def client(small_model: Path, tmp_path: Path) -> TestClient:
     settings = ServeSettings(model=small_model, registry=tmp_path / "models", max_records=50)
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_app(settings), base_url=LOCAL) as test_client:
         yield test_client
 
 
@@ -124,7 +126,7 @@ def test_too_many_records_are_refused(client, caplog):
 def test_a_body_over_the_limit_is_refused_before_parsing(small_model, tmp_path, caplog):
     caplog.set_level(logging.INFO)
     settings = ServeSettings(model=small_model, registry=tmp_path / "m", max_body=2_000)
-    with TestClient(create_app(settings)) as small:
+    with TestClient(create_app(settings), base_url=LOCAL) as small:
         big = json.dumps({"text": TEXT * 40}).encode()
         # Declared length over the limit.
         response = small.post(
@@ -212,3 +214,13 @@ def test_serve_command_binds_locally_and_warns_for_another_host(small_model, mon
     assert calls[-1]["host"] == "0.0.0.0"
     bad = runner.invoke(cli_app, ["serve", "--model", str(small_model), "--max-body", "0"])
     assert bad.exit_code == 2 and "--max-body" in bad.stderr
+
+
+def test_a_local_server_answers_only_requests_to_this_machine(client, small_model, tmp_path):
+    assert client.get("/health", headers={"host": "localhost:8765"}).status_code == 200
+    assert client.get("/health", headers={"host": "[::1]:8765"}).status_code == 200
+    refused = client.get("/health", headers={"host": "rebound.example:8765"})
+    assert refused.status_code == 400 and "127.0.0.1" in refused.json()["error"]
+    settings = ServeSettings(model=small_model, registry=tmp_path / "m", host="0.0.0.0")
+    with TestClient(create_app(settings), base_url="http://192.0.2.7:8765") as anywhere:
+        assert anywhere.get("/health").status_code == 200

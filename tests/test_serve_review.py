@@ -20,6 +20,8 @@ from themes.serve import ServeSettings, create_app  # noqa: E402
 from themes.store import load_model  # noqa: E402
 
 MARKER = "QZX#7741#MARKER"
+# A local server answers only requests addressed to this machine.
+LOCAL = "http://127.0.0.1:8765"
 
 
 @pytest.fixture()
@@ -43,7 +45,7 @@ def folder(tmp_path, small_model, corpus_train) -> Path:
 @pytest.fixture()
 def client(small_model, folder, tmp_path) -> TestClient:
     settings = ServeSettings(model=small_model, registry=tmp_path / "models", folder=folder)
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_app(settings), base_url=LOCAL) as test_client:
         yield test_client
 
 
@@ -179,7 +181,7 @@ def test_a_file_changed_on_disk_is_not_overwritten(client, folder):
 
 def test_an_uploaded_file_is_saved_privately_and_downloaded(small_model, folder, tmp_path):
     settings = ServeSettings(model=small_model, registry=tmp_path / "models")
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url=LOCAL) as client:
         assert client.post("/api/review/open", json={"file": "review.csv"}).status_code == 422
         data = (folder / "review.xlsx").read_bytes()
         opened = client.post(
@@ -219,7 +221,7 @@ def test_retrain_from_reviewed_rows_shows_the_gate_and_versions_switch(
     tag_file(load_model(registry.active_path()).model, log, review, TagOptions(jobs=1))
     settings = ServeSettings(registry=registry.root, folder=folder)
     truth = corpus_train.set_index("reference")
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url=LOCAL) as client:
         assert client.get("/health").json()["model"] == "default"
         opened = client.post("/api/review/open", json={"file": "review.csv"}).json()
         edits = []
@@ -266,7 +268,9 @@ def test_retrain_without_reviewed_rows_fails_with_the_reason(registry, tmp_path,
     folder = tmp_path / "files"
     folder.mkdir()
     tag_file(load_model(registry.active_path()).model, log, folder / "r.csv", TagOptions(jobs=1))
-    with TestClient(create_app(ServeSettings(registry=registry.root, folder=folder))) as client:
+    with TestClient(
+        create_app(ServeSettings(registry=registry.root, folder=folder)), base_url=LOCAL
+    ) as client:
         opened = client.post("/api/review/open", json={"file": "r.csv"}).json()
         assert client.post("/api/retrain", json={"review": opened["id"]}).status_code == 202
         client.app.state.services.job.wait(120)

@@ -12,7 +12,7 @@ from themes import __version__
 from themes.serve import api, page, problems
 from themes.serve.holder import ModelHolder
 from themes.serve.jobs import RetrainJob
-from themes.serve.limits import AccessLog, BodyLimit
+from themes.serve.limits import AccessLog, BodyLimit, LocalHostOnly
 from themes.serve.reviews import ReviewFiles
 from themes.serve.settings import ServeSettings
 from themes.store import Registry
@@ -52,8 +52,12 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
             return settings.max_upload, "--max-upload"
         return settings.max_body, "--max-body"
 
-    # Innermost first: failures become JSON, bodies are limited, every request is logged.
+    # Innermost first: failures become JSON, bodies are limited, a local server answers only
+    # requests addressed to this machine (a web page cannot reach it by DNS rebinding),
+    # every request is logged.
     app.add_middleware(problems.CatchAll)
     app.add_middleware(BodyLimit, limit_for=limit_for)
+    if settings.local_only:
+        app.add_middleware(LocalHostOnly)
     app.add_middleware(AccessLog)
     return app

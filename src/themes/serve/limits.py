@@ -88,6 +88,37 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
+LOCAL_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def host_name(header: bytes) -> str:
+    """The name of a Host header without its port ("[::1]:8765" -> "::1")."""
+    value = header.decode("latin-1").strip().lower()
+    if value.startswith("["):
+        return value[1 : value.find("]")] if "]" in value else value
+    return value.split(":", 1)[0]
+
+
+class LocalHostOnly:
+    """A server on this machine answers only requests addressed to this machine, so a web
+    page elsewhere cannot reach it through a name it points at 127.0.0.1 (DNS rebinding)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            header = dict(scope.get("headers") or []).get(b"host", b"")
+            if host_name(header) not in LOCAL_NAMES:
+                await send_json(
+                    send,
+                    400,
+                    {"error": "this server answers only requests to 127.0.0.1 or localhost"},
+                )
+                return
+        await self.app(scope, receive, send)
+
+
 class AccessLog:
     """One line per request: method, path (no query string), status, milliseconds."""
 
