@@ -24,6 +24,8 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     """A FastAPI application serving ``settings.model`` (else the registry's active version)."""
     settings = settings or ServeSettings()
     holder = ModelHolder(Registry(settings.registry), settings.model)
+    # The first prediction loads the text pipeline's lazy parts; pay it before /health.
+    holder.run(lambda model: model.predict_proba(["The meeting was cancelled."]))
     reviews = ReviewFiles(settings.folder)
 
     @asynccontextmanager
