@@ -50,6 +50,7 @@ def browser() -> Iterator[webdriver.Chrome]:
         pytest.skip(message)
     options = Options()
     options.binary_location = found[0]
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     for argument in (
         "--headless=new",
         "--no-sandbox",
@@ -121,6 +122,34 @@ def test_type_a_complaint_and_see_a_suggestion(browser, server):
     text = browser.find_element(By.ID, "highlighted").text
     assert text.startswith("Left three voicemails")
     assert "Suggestion ready" in browser.find_element(By.ID, "suggest-status").text
+    # The result takes focus, so a screen reader reads it next.
+    assert browser.switch_to.active_element.get_attribute("id") == "suggestion-title"
+
+
+UNLABELLED = """
+return [...document.querySelectorAll('input, select, textarea, button')].filter((node) => {
+  const labelled = node.labels && node.labels.length && node.labels[0].textContent.trim();
+  return !(labelled || node.getAttribute('aria-label') || node.textContent.trim());
+}).map((node) => node.id || node.outerHTML.slice(0, 60));
+"""
+
+
+def test_every_control_has_a_name_and_the_page_logs_no_error(browser, server):
+    url, _ = server
+    browser.get(url + "/#review")
+    _wait(browser).until(ec.visibility_of_element_located((By.ID, "review-title")))
+    assert browser.execute_script(UNLABELLED) == []
+    assert browser.find_element(By.CSS_SELECTOR, "a.skip").get_attribute("href").endswith("#main")
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    # Tab from the top of a fresh page: the skip link first, then the views in order.
+    browser.get(url + "/")
+    _wait(browser).until(ec.visibility_of_element_located((By.ID, "text")))
+    order = []
+    for _ in range(4):
+        webdriver.ActionChains(browser).send_keys("\ue004").perform()  # Tab
+        order.append(browser.switch_to.active_element.text)
+    assert order == ["Skip to content", "Suggest", "Review file", "Model versions"]
+    assert errors + [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
 
 def test_open_correct_save_and_read_the_file_back(browser, server):
