@@ -183,3 +183,22 @@ def test_open_correct_save_and_read_the_file_back(browser, server):
     keep = [c for c in before.columns if c not in ("kind", "category", "themes", "reviewed")]
     assert after[keep].equals(before[keep])
     assert after.drop(index=row).equals(before.drop(index=row))
+
+
+def test_upload_a_review_file_and_download_it_back(browser, server):
+    url, folder = server
+    browser.get(url + "/#review")
+    _wait(browser).until(ec.visibility_of_element_located((By.ID, "upload")))
+    browser.find_element(By.ID, "upload").send_keys(str(folder / "review.csv"))
+    browser.find_element(By.CSS_SELECTOR, "#upload-form button").click()
+    _wait(browser).until(ec.text_to_be_present_in_element((By.ID, "review-status"), "Opened"))
+    assert "(uploaded)" in browser.find_element(By.ID, "review-name").text
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#rows tbody tr")) == 12
+    browser.find_element(By.CSS_SELECTOR, "#rows tbody tr button").click()
+    _wait(browser).until(ec.visibility_of_element_located((By.ID, "editor")))
+    browser.find_element(By.ID, "editor-apply").click()
+    browser.find_element(By.ID, "save").click()
+    _wait(browser).until(ec.visibility_of_element_located((By.ID, "download")))
+    link = browser.find_element(By.ID, "download")
+    assert link.get_attribute("download") == "review.csv"
+    assert "/download" in link.get_attribute("href")
