@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -43,6 +43,12 @@ def now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+def _known(cls: type, values: dict[str, Any]) -> dict[str, Any]:
+    """The entries of ``values`` that are fields of ``cls`` (older files may carry others)."""
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in values.items() if k in names}
+
+
 @dataclass
 class TrainingInfo:
     """What a model learnt from."""
@@ -62,11 +68,11 @@ class GateInfo:
 
     passed: bool
     reasons: list[str]
-    practice_notes: list[str]
     rows: int
     active: dict[str, float]
     new: dict[str, float]
-    forced: bool
+    practice_notes: list[str] = field(default_factory=list)
+    forced: bool = False
 
 
 @dataclass
@@ -79,9 +85,9 @@ class RetrainInfo:
     corrections_used: int
     corrections_held_out: int
     correction_weight: float
-    practice: dict[str, Any] | None
-    starter_test_sha256: str | None
     gate: GateInfo
+    practice: dict[str, Any] | None = None
+    starter_test_sha256: str | None = None
     # In words: how many corrections were learnt, judged on and kept out.
     summary: str = ""
 
@@ -114,12 +120,12 @@ class ModelMeta:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelMeta:
-        training = dict(data.get("training") or {})
+        training = _known(TrainingInfo, data.get("training") or {})
         retrain = data.get("retrain")
         retrain_info = None
         if retrain:
-            retrain = dict(retrain)
-            retrain["gate"] = GateInfo(**retrain["gate"])
+            retrain = _known(RetrainInfo, retrain)
+            retrain["gate"] = GateInfo(**_known(GateInfo, retrain["gate"]))
             retrain_info = RetrainInfo(**retrain)
         return cls(
             taxonomy=data.get("taxonomy") or {},
