@@ -89,6 +89,11 @@ def csv_file(text: str, name: str = "log.csv", encoding: str = "utf-8") -> Calla
     return make
 
 
+def named_text(make: Callable) -> Callable:
+    """The case names the text column 'text' (without it, the command would detect one)."""
+    return lambda tmp: {**make(tmp), "text_column": "text"}
+
+
 def given_file(source: str, **extra: Any) -> Callable:
     def make(tmp: Path) -> dict[str, Any]:
         path = tmp / Path(source).name
@@ -282,12 +287,12 @@ CASES: dict[str, Case] = {
         InputFileError,
     ),
     "missing column": Case(
-        csv_file(f"reference,summary\nR1,{SECRET}\n"),
+        named_text(csv_file(f"reference,summary\nR1,{SECRET}\n")),
         ("column 'text' not found", "columns are: reference, summary", "--text-column"),
         ColumnError,
     ),
     "column in other case": Case(
-        csv_file(f"Reference,Text\nR1,{SECRET}\n"),
+        named_text(csv_file(f"Reference,Text\nR1,{SECRET}\n")),
         ("column 'text' not found", "pass --text-column Text"),
         ColumnError,
     ),
@@ -300,14 +305,16 @@ CASES: dict[str, Case] = {
         ColumnError,
     ),
     "no header row, short texts": Case(
-        csv_file(f"R1,{SECRET} rang twice and nobody came\nR2,another one\n"),
+        named_text(csv_file(f"R1,{SECRET} rang twice and nobody came\nR2,another one\n")),
         ("column 'text' not found", "<column 2: ", "--header-row"),
         ColumnError,
     ),
     "no header row": Case(
-        csv_file(
-            f"R1,03/04/2023,{SECRET} rang the duty team four times and nobody called back\n"
-            "R2,04/04/2023,short\n"
+        named_text(
+            csv_file(
+                f"R1,03/04/2023,{SECRET} rang the duty team four times and nobody called back\n"
+                "R2,04/04/2023,short\n"
+            )
         ),
         ("column 'text' not found", "<column 3: 65 characters that look like text", "--header-row"),
         ColumnError,

@@ -213,6 +213,8 @@ def detect_columns(path: Path, read: Any, columns: Any) -> Any:
         return columns
     options = replace(read, text_column=columns.text, id_column=columns.id)
     with options.open(path) as table:
+        if columns.text is not None and columns.text not in table.columns:
+            return columns  # the command says it is missing, with its own hints
         choice = table.choose_columns()
     note = column_note(choice, columns)
     if note:
