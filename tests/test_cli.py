@@ -110,7 +110,7 @@ def test_missing_text_column_is_one_line_listing_columns(tmp_path, small_model):
     one_line_error(
         result,
         "column 'text' not found",
-        "columns are: 'Ref', 'Summary', 'Received'",
+        "columns are: Ref, Summary, Received",
         "--text-column",
     )
 
