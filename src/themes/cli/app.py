@@ -3,6 +3,7 @@
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from themes.cli.commands.evaluate import evaluate
 from themes.cli.commands.models import models_app
@@ -13,7 +14,8 @@ from themes.cli.commands.review_queue import review_queue
 from themes.cli.commands.suggest import suggest
 from themes.cli.commands.tag import tag
 from themes.cli.commands.train import train
-from themes.cli.session import print_version, unwind_on_sigterm
+from themes.cli.render import err_console
+from themes.cli.session import os_error_line, print_version, unwind_on_sigterm
 
 app = typer.Typer(
     name="themes",
@@ -53,4 +55,10 @@ app.add_typer(models_app, name="models")
 def main() -> None:
     """Entry point of the ``themes`` script."""
     unwind_on_sigterm()
-    app()
+    try:
+        app()
+    except OSError as exc:
+        # Last resort: a disk or permission error outside any command's own handling is
+        # still one line, never a traceback that could quote a file's contents.
+        err_console.print(f"error: {escape(os_error_line(exc))}", highlight=False)
+        raise SystemExit(2) from None

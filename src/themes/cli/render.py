@@ -252,6 +252,10 @@ def versions(root: Any, summaries: list[dict[str, Any]]) -> None:
         table.add_column(name)
     for v in summaries:
         m = v["metrics"]
+        if not v.get("readable", True):
+            # A newer format (or a damaged meta.json): listed, so its name is never reused.
+            table.add_row("*" if v["active"] else "", v["version"], "not readable by this themes")
+            continue
         table.add_row(
             "*" if v["active"] else "",
             v["version"],

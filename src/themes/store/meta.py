@@ -43,6 +43,29 @@ def now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+class MetaFieldError(ValueError):
+    """A field of meta.json has the wrong type (its message names the field)."""
+
+
+_TYPE_NAMES = {dict: "a mapping", list: "a list", int: "a whole number", str: "text"}
+
+
+def _field(
+    data: dict[str, Any], key: str, kind: type, *, required: bool = False, prefix: str = ""
+) -> Any:
+    """``data[key]`` checked to be of ``kind`` (missing or null: empty, unless required)."""
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise MetaFieldError(f"'{prefix}{key}' is missing")
+        return kind()
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise MetaFieldError(
+            f"'{prefix}{key}' should be {_TYPE_NAMES[kind]}, found {type(value).__name__}"
+        )
+    return value
+
+
 @dataclass
 class TrainingInfo:
     """What a model learnt from."""
@@ -112,24 +135,32 @@ class ModelMeta:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelMeta:
-        training = dict(data.get("training") or {})
-        retrain = data.get("retrain")
+        """A ModelMeta from meta.json; a field of the wrong type is a MetaFieldError
+        naming it (never a crash later, when the field is used)."""
+        training = _field(data, "training", dict, required=True)
+        _field(training, "rows", int, prefix="training.")
+        _field(training, "sha256", str, prefix="training.")
+        retrain = _field(data, "retrain", dict)
         retrain_info = None
         if retrain:
             retrain = dict(retrain)
-            retrain["gate"] = GateInfo(**retrain["gate"])
+            retrain["gate"] = GateInfo(**_field(retrain, "gate", dict, prefix="retrain."))
             retrain_info = RetrainInfo(**retrain)
+        files = _field(data, "files", dict)
+        for name, digest in files.items():
+            if not isinstance(digest, str):
+                raise MetaFieldError(f"files.{name} should be a text checksum")
         return cls(
-            taxonomy=data.get("taxonomy") or {},
-            heads=list(data.get("heads") or []),
-            thresholds=dict(data.get("thresholds") or {}),
-            config=dict(data.get("config") or {}),
+            taxonomy=_field(data, "taxonomy", dict),
+            heads=list(_field(data, "heads", list)),
+            thresholds=dict(_field(data, "thresholds", dict)),
+            config=dict(_field(data, "config", dict)),
             training=TrainingInfo(**training),
-            metrics=dict(data.get("metrics") or {}),
+            metrics=dict(_field(data, "metrics", dict)),
             retrain=retrain_info,
-            files=dict(data.get("files") or {}),
+            files=dict(files),
             created=str(data.get("created") or ""),
-            versions=dict(data.get("versions") or {}),
+            versions=dict(_field(data, "versions", dict)),
             format_version=int(data.get("format_version") or 0),
         )
 

@@ -7,7 +7,7 @@ import typer
 
 from themes.cli import render
 from themes.cli.options import RegistryOption, ReviewedColumn, column_options, read_options
-from themes.cli.session import quiet_library_warnings, user_errors
+from themes.cli.session import quiet_library_warnings, user_errors, warn
 
 
 @read_options
@@ -59,6 +59,8 @@ def retrain(
             header_row=read.header_row,
             delimiter=read.delimiter,
         )
+        if model is None:
+            warn(Registry(registry).problems())
         with render.err_console.status("retraining...") as status:
             result = run_retrain(
                 files,
