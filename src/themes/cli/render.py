@@ -254,7 +254,7 @@ def versions(root: Any, summaries: list[dict[str, Any]]) -> None:
         m = v["metrics"]
         if not v.get("readable", True):
             # A newer format (or a damaged meta.json): listed, so its name is never reused.
-            table.add_row("*" if v["active"] else "", v["version"], "not readable by this themes")
+            table.add_row("*" if v["active"] else "", v["version"], "unreadable")
             continue
         table.add_row(
             "*" if v["active"] else "",
@@ -268,3 +268,10 @@ def versions(root: Any, summaries: list[dict[str, Any]]) -> None:
             {True: "passed", False: "refused", None: "-"}[v["gate"]],
         )
     console.print(table)
+    for v in summaries:
+        if not v.get("readable", True):
+            console.print(
+                f"{v['version']} is not readable by this themes: {v['problem']}",
+                markup=False,
+                highlight=False,
+            )

@@ -185,6 +185,11 @@ def read_meta(folder: str | Path) -> ModelMeta:
         )
     if version not in LOADERS:
         readable = ", ".join(str(v) for v in sorted(LOADERS))
+        if version > FORMAT_VERSION:
+            raise ModelError(
+                f"model '{path}' has format version {version}, saved by a newer themes; this "
+                f"themes reads versions {readable}; upgrade themes to use it"
+            )
         raise ModelError(
             f"model '{path}' has format version {version}, this themes reads versions "
             f"{readable}; retrain it with this version ('themes train')"
