@@ -112,6 +112,39 @@ def test_a_checksum_mismatch_is_refused_before_unpickling(tmp_path, base_model):
     assert not marker.exists()
 
 
+def test_a_payload_is_refused_even_from_a_folder_the_user_named(tmp_path, base_model):
+    """The checksum was updated, so only the unpickling allow-list stands in the way."""
+    marker = tmp_path / "payload_ran"
+    _evil_model(tmp_path / "evil", base_model, marker)
+    result = runner.invoke(app, ["suggest", "x y z", "--model", str(tmp_path / "evil")])
+    _one_line_error(result, "may carry code", "refusing to load it")
+    assert not marker.exists()
+
+
+def test_the_allow_list_admits_models_and_refuses_harmful_names(base_model, tmp_path):
+    import numpy as np
+
+    from themes.store import load_model
+    from themes.store.safe_pickle import UntrustedPickleError, load
+
+    assert load_model(base_model).model.predict(["The meeting was cancelled."])
+    for payload in (
+        (os.system, ("true",)),
+        (np.memmap, (str(tmp_path / "mm"), np.uint8, "w+", 0, (4,))),
+        (eval, ("1",)),
+    ):
+
+        class Payload:
+            def __reduce__(self, payload=payload):
+                return payload
+
+        path = tmp_path / "p.pkl"
+        path.write_bytes(pickle.dumps(Payload()))
+        with pytest.raises(UntrustedPickleError):
+            load(path)
+    assert not (tmp_path / "mm").exists()
+
+
 # Item 11: registry edge cases.
 
 

@@ -29,6 +29,7 @@ import yaml
 from themes.errors import ModelError, OutputError, show_value
 from themes.io.atomic import atomic_folder
 from themes.model import ThemesModel
+from themes.store import safe_pickle
 from themes.store.card import model_card
 from themes.store.format1 import upgrade as upgrade_format1
 from themes.store.meta import MetaFieldError, ModelMeta, library_versions, now, sha256_file
@@ -225,9 +226,8 @@ def _version_warnings(path: Path, meta: ModelMeta) -> list[str]:
 
 
 def load_model(folder: str | Path) -> LoadedModel:
-    """Load a model folder after checking its format, checksum and library versions."""
-    import joblib
-
+    """Load a model folder after checking its format, checksum and library versions, and
+    unpickle it with an allow-list of the classes a model is made of (safe_pickle)."""
     path = Path(folder)
     meta = read_meta(path)
     pipeline = path / PIPELINE_FILE
@@ -246,7 +246,13 @@ def load_model(folder: str | Path) -> LoadedModel:
         )
     warnings_found = _version_warnings(path, meta)
     try:
-        obj = joblib.load(pipeline)
+        obj = safe_pickle.load(pipeline)
+    except safe_pickle.UntrustedPickleError as exc:
+        raise ModelError(
+            f"{PIPELINE_FILE} in '{path}' names {show_value(str(exc))}, which a themes model is "
+            "not made of, so it may carry code; refusing to load it (retrain, or restore the "
+            "model from a trusted copy)"
+        ) from None
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means a bad model
         raise ModelError(
             f"cannot load {PIPELINE_FILE} from '{path}' ({type(exc).__name__}); retrain the model"
