@@ -436,3 +436,16 @@ def test_save_errors_name_the_folder_not_the_contents(tmp_path, base_model, monk
     _full_disk(monkeypatch)
     with pytest.raises(OutputError, match="No space left"):
         save_model(loaded.model, tmp_path / "copy", loaded.meta)
+
+
+def test_retrain_on_a_full_disk_is_one_line_and_leaves_the_registry_as_it_was(
+    registry, review_file_for_lock, monkeypatch
+):
+    before = sorted(p.name for p in registry.root.iterdir())
+    _full_disk(monkeypatch)
+    args = [str(review_file_for_lock), "--force", "--registry", str(registry.root)]
+    result = runner.invoke(app, ["retrain", *args])
+    _one_line_error(result, "No space left on device")
+    monkeypatch.undo()
+    assert sorted(p.name for p in registry.root.iterdir()) == before
+    assert registry.active_name() == "default"
