@@ -288,10 +288,12 @@ def test_a_killed_retrains_staging_folders_are_removed(registry):
         (folder / TRAINING_DATA_FILE).write_text("reference,text\nR1,complaint text\n")
     live = registry.root / f".v003.{os.getpid()}.a1b2.part"
     live.mkdir()
+    own = registry.root / ".git"  # a user's own hidden folder is never a leftover
+    (own / "objects").mkdir(parents=True)
     with registry.lock():
         pass
     assert not any(folder.exists() for folder in leftovers)
-    assert live.exists()  # a running process's staging folder is left alone
+    assert live.exists() and own.exists()  # a running process's staging folder is left alone
     assert sorted(p.name for p in registry.removed_leftovers) == sorted(f.name for f in leftovers)
 
 

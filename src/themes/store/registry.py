@@ -32,6 +32,22 @@ _VERSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _NUMBERED = re.compile(r"v(\d+)")
 
 
+# Staging folders of earlier themes: ".v002.x8d9q1ab" (mkdtemp) and ".v002.old" (a backup).
+_OLD_STAGING = re.compile(r"\.[A-Za-z0-9][A-Za-z0-9_-]{0,63}\.(?:[a-z0-9_]{6,8}|old)")
+_MODEL_FILES = ("meta.json", "pipeline.joblib", "training_data.csv")
+
+
+def _old_staging(entry: Path) -> bool:
+    """A hidden folder left by an older themes' killed save: its name has the staging form
+    and it holds model files (so a user's own hidden folder, such as .git, is never one)."""
+    return (
+        bool(_OLD_STAGING.fullmatch(entry.name))
+        and entry.is_dir()
+        and not entry.is_symlink()
+        and any((entry / name).exists() for name in _MODEL_FILES)
+    )
+
+
 def valid_version_name(name: str) -> bool:
     """True for a plain version name (v002, default, my-council), never ``..`` or a path."""
     return bool(_VERSION_NAME.fullmatch(name))
@@ -280,7 +296,7 @@ class Registry:
                 continue
             if entry.name.endswith(PART_SUFFIX):
                 removed += remove_leftovers(self.root / target)
-            elif entry.is_dir() and not entry.is_symlink():
+            elif _old_staging(entry):
                 # Staging folders of themes before the .part names: no process id to check,
                 # and the registry lock is held, so no run of ours is writing them.
                 shutil.rmtree(entry, ignore_errors=True)
