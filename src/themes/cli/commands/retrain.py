@@ -59,14 +59,17 @@ def retrain(
             header_row=read.header_row,
             delimiter=read.delimiter,
         )
+        reg = Registry(registry)
         if model is None:
-            warn(Registry(registry).problems())
+            warn(reg.problems())
         with render.err_console.status("retraining...") as status:
             result = run_retrain(
                 files,
-                Registry(registry),
+                reg,
                 options,
                 base_model=model,
                 progress=lambda message: status.update(f"retraining: {message}"),
             )
+    if reg.removed_leftovers:
+        warn([f"removed {len(reg.removed_leftovers)} leftover(s) of an earlier killed run"])
     render.retrained(result)
