@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e ".[dev,serve]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -22,6 +22,7 @@ demo: $(STAMP)
 	@echo ""
 	@echo "Tagged sample written to out/sample_tagged.csv and out/sample_tagged.xlsx"
 	@echo "Annual report tables and charts written to out/report/ (report.md, report.xlsx, tables/, charts/)"
+	@echo "Or serve the page and API: $(BIN)/themes serve --folder out   (then open http://127.0.0.1:8765)"
 	@echo "Try: $(BIN)/themes suggest \"No call back from the SW for two weeks and the CIN meeting was cancelled again\""
 
 test: $(STAMP)

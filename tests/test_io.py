@@ -758,3 +758,17 @@ def test_reading_a_huge_cell_leaves_the_csv_module_as_it_was(tmp_path):
     frame = read_table(path)
     assert len(frame.loc[0, "text"]) == 300_000
     assert csv.field_size_limit() == before
+
+
+def test_a_two_cell_title_above_the_header_is_still_skipped(tmp_path):
+    path = tmp_path / "log.csv"
+    rows = [f"C{i},2023-05-0{i},{LETTER},upheld" for i in range(1, 4)]
+    path.write_text(
+        "Brackenford Council,Complaints 2024,,\n,,,\nreference,received,text,outcome\n"
+        + "\n".join(rows)
+        + "\n"
+    )
+    table = Table(path)
+    assert table.header_row == 3 and table.columns[0] == "reference"
+    assert table.read()["reference"].tolist() == ["C1", "C2", "C3"]
+    assert "row 3" in table.header_note

@@ -382,7 +382,7 @@ def test_notes_reconcile_every_row(written: tuple[str, Any, Path]) -> None:
         assert "3 complaints have no stage 1 row (S1, S2, S3)" in text
         assert "1 Ombudsman record has no council stage under its reference (L1)" in text
     if shape == "stage":
-        assert "1 row with a blank kind under a complaint's reference is read as" in text
+        assert "1 row with a blank kind under a complaint's reference is read as a stage" in text
 
 
 def test_docx_holds_the_tables_captions_charts_and_notes(written: tuple[str, Any, Path]) -> None:

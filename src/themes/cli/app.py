@@ -11,6 +11,7 @@ from themes.cli.commands.redact import redact
 from themes.cli.commands.report import report
 from themes.cli.commands.retrain import retrain
 from themes.cli.commands.review_queue import review_queue
+from themes.cli.commands.serve import serve
 from themes.cli.commands.suggest import suggest
 from themes.cli.commands.tag import tag
 from themes.cli.commands.train import train
@@ -50,6 +51,7 @@ app.command()(report)
 app.command()(retrain)
 app.command("review-queue")(review_queue)
 app.add_typer(models_app, name="models")
+app.command()(serve)
 
 
 def main() -> None:

@@ -40,7 +40,7 @@ from themes.flows.gate import GateLimits, GateResult, gate, nothing_to_judge
 from themes.flows.metrics import summary
 from themes.flows.train import DATA_COLUMNS, csv_bytes
 from themes.io import ReadOptions
-from themes.model import ThemesModel
+from themes.model import Prediction, ThemesModel
 from themes.store import (
     STARTER_TEST_FILE,
     TRAINING_DATA_FILE,
@@ -142,12 +142,58 @@ def _judging_rows(
     return rows[~rows["text"].map(text_key).isin(seen)]
 
 
-def _changed(old, new) -> int:
+def _changed(old: list[Prediction], new: list[Prediction]) -> int:
     # Themes are listed most likely first; a new order alone is not a different suggestion.
     return sum(
         (a.kind, a.category, set(a.themes)) != (b.kind, b.category, set(b.themes))
         for a, b in zip(old, new, strict=True)
     )
+
+
+def _compare(
+    active: ThemesModel,
+    new: ThemesModel,
+    judging: pd.DataFrame,
+    review_texts: list[str],
+    options: RetrainOptions,
+) -> tuple[GateResult, int]:
+    """The gate's verdict on the judging rows, and how many review rows change suggestion.
+
+    Each model predicts each row once; the gate's view (every row categorised) and the
+    officer's view of the review rows are both decided from those probabilities.
+    """
+    texts = [*judging["text"], *review_texts]
+    n = len(judging)
+    old_probs = active.predict_proba(texts)
+    new_probs = new.predict_proba(texts)
+
+    def part(probs: dict[str, np.ndarray], rows: slice) -> dict[str, np.ndarray]:
+        return {head: p[rows] for head, p in probs.items()}
+
+    if judging.empty:
+        result = nothing_to_judge()
+    else:
+        data = labelled_data(judging, active)
+        rows = slice(0, n)
+        result = gate(
+            active,
+            new,
+            data,
+            GateLimits(options.max_macro_f1_drop, options.max_recall_drop),
+            np.flatnonzero(judging["council"].to_numpy(dtype=bool)),
+            old_predictions=active.suggest(
+                data.texts, part(old_probs, rows), always_categorise=True
+            ).predictions(),
+            new_predictions=new.suggest(
+                data.texts, part(new_probs, rows), always_categorise=True
+            ).predictions(),
+        )
+    review = slice(n, len(texts))
+    changed = _changed(
+        active.suggest(review_texts, part(old_probs, review)).predictions(),
+        new.suggest(review_texts, part(new_probs, review)).predictions(),
+    )
+    return result, changed
 
 
 def _meta(
@@ -276,38 +322,7 @@ def _retrain(
     say("comparing with the active model")
     starter = starter_test_data(active)
     judging = _judging_rows(held, starter, merged)
-    # One prediction per model over the judging rows and the review files' texts.
-    texts = [*judging["text"], *reviews.texts]
-    n_judge = len(judging)
-    old_probs = active.model.predict_proba(texts)
-    new_probs = new_model.predict_proba(texts)
-
-    def part(probs: dict, rows: slice) -> dict:
-        return {head: p[rows] for head, p in probs.items()}
-
-    if judging.empty:
-        result = nothing_to_judge()
-    else:
-        data = labelled_data(judging, active.model)
-        judge = slice(0, n_judge)
-        result = gate(
-            active.model,
-            new_model,
-            data,
-            GateLimits(options.max_macro_f1_drop, options.max_recall_drop),
-            np.flatnonzero(judging["council"].to_numpy(dtype=bool)),
-            old_predictions=active.model.suggest(
-                data.texts, part(old_probs, judge), always_categorise=True
-            ).predictions(),
-            new_predictions=new_model.suggest(
-                data.texts, part(new_probs, judge), always_categorise=True
-            ).predictions(),
-        )
-    review = slice(n_judge, len(texts))
-    changed = _changed(
-        active.model.suggest(reviews.texts, part(old_probs, review)).predictions(),
-        new_model.suggest(reviews.texts, part(new_probs, review)).predictions(),
-    )
+    result, changed = _compare(active.model, new_model, judging, reviews.texts, options)
 
     name = registry.next_name()
     training_bytes = csv_bytes(merged[DATA_COLUMNS])

@@ -17,10 +17,14 @@ from themes.io.messages import is_label
 def find_header_index(rows: Sequence[Sequence[Any]], header_row: int | None, where: str) -> int:
     """Which of the top ``rows`` is the header (0-based).
 
-    With ``header_row`` (1-based) that row. Otherwise the first row with at least two
-    text cells and at least half as many as the fullest of these rows; else the first
-    row with two text cells; else the first non-empty row. A row holding a cell longer
-    than a column name can be is data: neither it nor any row below is the header.
+    With ``header_row`` (1-based) that row. Otherwise the first non-empty row when it
+    is a plausible header (two or more distinct short names, see ``plausible_header``),
+    unless a blank row and then a fuller row of names follow it before any data.
+    Otherwise (a title row above the header, a file without a header) the first row
+    with at least two text cells and at least half as many as the fullest of these
+    rows; else the first row with two text cells; else the first non-empty row. A row
+    holding a cell longer than a column name can be is data: neither it nor any row
+    below is the header.
     """
     if header_row is not None:
         if header_row < 1:
@@ -42,8 +46,10 @@ def find_header_index(rows: Sequence[Sequence[Any]], header_row: int | None, whe
     if first is not None and plausible_header(rows[first]):
         # A first row of short distinct names is the header, however many columns
         # of data are unnamed: guessing it away would lose a row and read the real
-        # header as data.
-        return first
+        # header as data. Only a fuller row of names below it, after a blank row and
+        # before any data (a two-cell title such as "Council | Complaints 2024" over
+        # a blank row and the header), takes its place.
+        return _fuller_names_below(rows, first)
     # A cell longer than any column name (a complaint's text) means the data has
     # begun: neither that row nor any below it can be the header. So a header with a
     # single name is not passed over for a row of data.
@@ -108,6 +114,26 @@ def merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:
     except (KeyError, OSError, ValueError, zipfile.BadZipFile, zlib.error):
         return []
     return found
+
+
+def _fuller_names_below(rows: Sequence[Sequence[Any]], first: int) -> int:
+    """The row of names to use when ``first`` is a plausible header (see above)."""
+    best, width = first, _filled(rows[first])
+    gap = False  # a title is set apart from the header by a blank row
+    for index in range(first + 1, len(rows)):
+        row = rows[index]
+        if is_blank_row(row):
+            gap = True
+            continue
+        if not plausible_header(row):
+            break  # data has begun
+        if gap and _filled(row) > width:
+            best, width = index, _filled(row)
+    return best
+
+
+def _filled(row: Sequence[Any]) -> int:
+    return sum(not is_blank_cell(v) for v in row)
 
 
 def plausible_header(row: Sequence[Any]) -> bool:

@@ -114,6 +114,8 @@ class Table:
             options = ReadOptions(
                 encoding=encoding, sheet=sheet, delimiter=delimiter, header_row=header_row
             )
+        elif (encoding, sheet, delimiter, header_row) != (None, None, None, None):
+            raise ValueError("give the read options either as ReadOptions or one by one")
         self.options = options
         encoding, sheet = options.encoding, options.sheet
         delimiter, header_row = options.delimiter, options.header_row

@@ -168,8 +168,9 @@ def truthy(value: Any) -> bool:
     return words(value) in {"true", "yes", "y", "1", "1 0", "x"}
 
 
-def has_advocate(value: Any) -> bool:
-    """An advocate cell: "yes", or the advocacy service's name; not blank, no, none, n/a."""
+def filled_in(value: Any) -> bool:
+    """A yes/no cell that may name something instead of "yes" (an advocacy service, a
+    remedy): true unless blank, no, none or n/a."""
     if isinstance(value, bool):
         return value
     said = words(value)

@@ -16,6 +16,7 @@ import pandas as pd
 from themes.report.context import ROUNDING, Context
 from themes.report.labels import has, is_are, n_of, row_list, was_were
 from themes.report.options import (
+    MIN_YEAR_DAYS,
     NO_CATEGORY,
     OTHER,
     PERCENT_DECIMALS,
@@ -23,6 +24,7 @@ from themes.report.options import (
 )
 from themes.report.prepare import SET_ASIDE
 from themes.report.tables_stages import response_days, timed
+from themes.workdays import financial_year_label
 
 
 def _where(rows: pd.DataFrame) -> str:
@@ -146,7 +148,7 @@ def method_notes(ctx: Context) -> list[str]:
         n = facts["blank kind joined"]
         notes.append(
             f"{n_of(n, 'row')} with a blank kind under a complaint's reference "
-            f"{is_are(n)} read as stages of that complaint."
+            f"{is_are(n)} read as {'a stage' if n == 1 else 'stages'} of that complaint."
         )
     if facts["unknown stage"]:
         n = facts["unknown stage"]
@@ -275,11 +277,9 @@ def label_notes(ctx: Context) -> tuple[list[str], dict[str, LabelSources]]:
 
 def year_choice_note(skipped: dict[int, tuple[date, date]], label: str) -> list[str]:
     """Why a later year with little data was not chosen as the report year."""
-    from themes.workdays import financial_year_label
-
     return [
         f"{financial_year_label(y)} holds dates from {a:%d %B %Y} to {b:%d %B %Y} only "
-        f"(under 28 days), so the report year is {label}; pass --year "
+        f"(under {MIN_YEAR_DAYS} days), so the report year is {label}; pass --year "
         f"{financial_year_label(y)} to report it."
         for y, (a, b) in sorted(skipped.items())
     ]

@@ -159,7 +159,7 @@ class Report:
     date_problems: what was wrong with dates -> number of rows.
     column_map: what each column of the log was read as (field -> column name).
     headline: the year's headline figures (report.json), before suppression.
-    hidden_charts: chart stem -> why it was left out.
+    year_labels: year -> its label in tables and charts, for part years only.
     """
 
     year: str

@@ -23,7 +23,7 @@ from themes.dataset import is_reviewed
 from themes.report.columns import ColumnMap, resolve_columns
 from themes.report.labels import (
     TaxonomyLabels,
-    has_advocate,
+    filled_in,
     normalise_decision,
     normalise_outcome,
     normalise_procedure,
@@ -208,11 +208,11 @@ def prepare(frame: pd.DataFrame, options: ReportOptions, taxonomy: Taxonomy) -> 
             "themes_source": theme_source,
             "outcome": [normalise_outcome(v) for v in values("outcome")],
             "outcome_text": [bool(squash(v)) for v in values("outcome")],
-            "advocate": [has_advocate(v) for v in values("advocate")],
+            "advocate": [filled_in(v) for v in values("advocate")],
             "decision": [
                 normalise_decision(v) if squash(v) else "" for v in values("ombudsman_decision")
             ],
-            "remedy": [bool(squash(v)) and has_advocate(v) for v in values("remedy")],
+            "remedy": [bool(squash(v)) and filled_in(v) for v in values("remedy")],
             "needs_review": [truthy(v) for v in values("needs_review")],
         },
         dtype=object,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from themes.io import cell_text
+from themes.report.build import TABLE_TITLES
 from themes.report.charts import CHARTS
 from themes.report.options import Report
 from themes.report.writers import TOTAL_ROWS, number_like
@@ -184,5 +185,6 @@ def write_docx(
     if report.skipped:
         document.add_heading("Tables not produced", 2)
         for name, reason in report.skipped.items():
-            document.add_paragraph(f"{name}: {reason}", style="List Bullet")
+            title = TABLE_TITLES.get(name, name)
+            document.add_paragraph(f"{title}: {reason}", style="List Bullet")
     document.save(str(path))

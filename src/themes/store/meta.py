@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -66,6 +66,12 @@ def _field(
     return value
 
 
+def _known(cls: type, values: dict[str, Any]) -> dict[str, Any]:
+    """The entries of ``values`` that are fields of ``cls`` (older files may carry others)."""
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in values.items() if k in names}
+
+
 @dataclass
 class TrainingInfo:
     """What a model learnt from."""
@@ -85,11 +91,11 @@ class GateInfo:
 
     passed: bool
     reasons: list[str]
-    practice_notes: list[str]
     rows: int
     active: dict[str, float]
     new: dict[str, float]
-    forced: bool
+    practice_notes: list[str] = field(default_factory=list)
+    forced: bool = False
 
 
 @dataclass
@@ -102,9 +108,9 @@ class RetrainInfo:
     corrections_used: int
     corrections_held_out: int
     correction_weight: float
-    practice: dict[str, Any] | None
-    starter_test_sha256: str | None
     gate: GateInfo
+    practice: dict[str, Any] | None = None
+    starter_test_sha256: str | None = None
 
 
 @dataclass
@@ -136,15 +142,17 @@ class ModelMeta:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelMeta:
         """A ModelMeta from meta.json; a field of the wrong type is a MetaFieldError
-        naming it (never a crash later, when the field is used)."""
-        training = _field(data, "training", dict, required=True)
+        naming it (never a crash later, when the field is used). Older files may carry
+        fields this version does not know: they are dropped."""
+        training = _known(TrainingInfo, _field(data, "training", dict, required=True))
         _field(training, "rows", int, prefix="training.")
         _field(training, "sha256", str, prefix="training.")
         retrain = _field(data, "retrain", dict)
         retrain_info = None
         if retrain:
-            retrain = dict(retrain)
-            retrain["gate"] = GateInfo(**_field(retrain, "gate", dict, prefix="retrain."))
+            retrain = _known(RetrainInfo, retrain)
+            gate = _field(retrain, "gate", dict, prefix="retrain.")
+            retrain["gate"] = GateInfo(**_known(GateInfo, gate))
             retrain_info = RetrainInfo(**retrain)
         files = _field(data, "files", dict)
         for name, digest in files.items():
