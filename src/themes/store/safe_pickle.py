@@ -6,8 +6,10 @@ A pickle names every class or function it needs by module and name, and the
 unpickler looks each one up (``find_class``); a payload is such a lookup of a
 function that does harm, called with the attacker's arguments. Here the lookup
 succeeds only for classes of scikit-learn, NumPy, SciPy's sparse matrices and the
-model's own modules (never ``numpy.memmap``, which writes files) and for the few
-functions NumPy and pickle themselves use to rebuild arrays and objects. This is a
+model's own modules (never ``numpy.memmap``, which writes files), for scikit-learn
+estimator classes of modules the program has already imported (extra feature steps
+registered with ``register_feature_step``), and for the few functions NumPy and
+pickle themselves use to rebuild arrays and objects. This is a
 second line of defence: which folders are loaded at all is decided by
 themes.store.registry (a path the user named, the registry's active version, the
 shipped default), and the checksum in meta.json is checked first.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import inspect
 import pickle
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +80,17 @@ def allowed(module: str, name: str, obj: Any) -> bool:
     )
 
 
+def _registered_step(module: str, name: str) -> bool:
+    """A scikit-learn estimator class of a module the program has already imported: an
+    extra feature step registered with themes.model.register_feature_step lives there.
+    Nothing is imported to find out."""
+    from sklearn.base import BaseEstimator
+
+    loaded = sys.modules.get(module)
+    obj = getattr(loaded, name, None) if loaded is not None else None
+    return isinstance(obj, type) and issubclass(obj, BaseEstimator)
+
+
 def load(path: str | Path) -> Any:
     """joblib.load for one trusted-format file, with the allow-list applied."""
     from joblib import numpy_pickle
@@ -85,6 +99,8 @@ def load(path: str | Path) -> Any:
         def find_class(self, module: str, name: str) -> Any:
             key = (module, name)
             if key not in _FUNCTIONS and key not in _CLASSES and not _module_allowed(module):
+                if _registered_step(module, name):
+                    return super().find_class(module, name)
                 raise UntrustedPickleError(f"{module}.{name}")  # refused before any import
             obj = super().find_class(module, name)
             if not allowed(module, name, obj):
