@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 
-from conftest import FAST, STARTER
+from conftest import FAST, FIXTURES, STARTER
 from themes.errors import ConfigError
 from themes.flows.tag import TagOptions, tag_file
 from themes.flows.train import train_from_file
@@ -22,7 +22,7 @@ from themes.model import (
     feature_step_names,
     register_feature_step,
 )
-from themes.store import load_model, read_meta, save_model, shipped_model_dir
+from themes.store import load_model, read_meta, save_model
 
 
 @pytest.mark.parametrize(
@@ -137,7 +137,8 @@ def test_empty_text_is_decided_in_one_place(small_model):
 
 
 def test_format_1_model_is_upgraded_in_memory_and_saved_as_format_2(tmp_path):
-    old = load_model(shipped_model_dir())
+    # A small model saved by themes 0.1 (format 1; 150 starter rows) before the refactor.
+    old = load_model(FIXTURES / "format1_model")
     assert old.meta.format_version == 1
     texts = pd.read_csv(STARTER / "test.csv", dtype=str, keep_default_na=False)["text"][:200]
     before = old.model.suggest(list(texts))

@@ -55,9 +55,12 @@ def option_group(target: str, options: dict[str, tuple[Any, Any]], build: Builde
 
 # ------------------------------------------------------------------- reading a log
 def _read(**values: Any) -> Any:
+    from themes.cli.session import user_errors
     from themes.io import ReadOptions
 
-    return ReadOptions(**values)
+    # Options are checked as they are made (an unknown encoding...): one line, exit 2.
+    with user_errors():
+        return ReadOptions(**values)
 
 
 READ_OPTIONS: dict[str, tuple[Any, Any]] = {
