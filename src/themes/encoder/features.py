@@ -20,6 +20,8 @@ from themes.encoder.files import find_verified
 from themes.encoder.specs import EncoderSpec, encoder_spec
 from themes.encoder.windows import pool_windows, prepare_tokenizer, sorted_batches, split_windows
 
+_TEXTS_PER_SLICE = 2048
+
 
 @dataclass
 class _Runtime:
@@ -98,6 +100,14 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
         if not texts:
             return np.zeros((0, spec.dims), dtype=np.float32)
         runtime = self._load()
+        out = np.empty((len(texts), spec.dims), dtype=np.float32)
+        # Texts are tokenised a slice at a time, so memory stays flat on long inputs.
+        for begin in range(0, len(texts), _TEXTS_PER_SLICE):
+            part = texts[begin : begin + _TEXTS_PER_SLICE]
+            out[begin : begin + len(part)] = self._embed(runtime, spec, part)
+        return out
+
+    def _embed(self, runtime: _Runtime, spec: EncoderSpec, texts: list[str]) -> np.ndarray:
         windows = split_windows(
             runtime.tokenizer, texts, spec.window, self.overlap, runtime.start_id, runtime.end_id
         )
@@ -106,8 +116,8 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
             feeds = {"input_ids": input_ids, "attention_mask": mask}
             if runtime.wants_type_ids:
                 feeds["token_type_ids"] = np.zeros_like(input_ids)
-            (out,) = runtime.session.run([runtime.output], feeds)
-            embeddings[chosen] = out
+            (result,) = runtime.session.run([runtime.output], feeds)
+            embeddings[chosen] = result
         return pool_windows(embeddings, windows, len(texts))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:

@@ -70,7 +70,7 @@ ENCODERS: dict[str, EncoderSpec] = {
         EncoderSpec(
             name="minilm-int8",
             file_name="model_int8.onnx",
-            sha256="55d806aeef2cbfbe57bbf177b36441acace977aa6a40ddf91c1117ca3959762a",
+            sha256="6c8b3ad14b3964b889c1b2bc973a342a3051feba2ded9297825216a84b6648e8",
             precision="int8 per-channel",
             **_MINILM_SOURCE,
         ),
