@@ -96,6 +96,9 @@ class ModelMeta:
     training: TrainingInfo
     metrics: dict[str, Any] = field(default_factory=dict)
     retrain: RetrainInfo | None = None
+    # The engine ("encoder" or "fast") and, for the encoder engine, the encoder's spec
+    # (name, licence, source package and version, weight and ONNX sha256).
+    engine: dict[str, Any] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     created: str = ""
     versions: dict[str, str] = field(default_factory=dict)
@@ -104,7 +107,7 @@ class ModelMeta:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         order = ["format_version", "created", "versions", "taxonomy", "heads", "thresholds"]
-        order += ["config", "training", "metrics", "retrain", "files"]
+        order += ["engine", "config", "training", "metrics", "retrain", "files"]
         out = {key: data[key] for key in order}
         if out["retrain"] is None:
             del out["retrain"]
@@ -127,6 +130,7 @@ class ModelMeta:
             training=TrainingInfo(**training),
             metrics=dict(data.get("metrics") or {}),
             retrain=retrain_info,
+            engine=dict(data.get("engine") or {"engine": "fast"}),
             files=dict(data.get("files") or {}),
             created=str(data.get("created") or ""),
             versions=dict(data.get("versions") or {}),
