@@ -68,7 +68,9 @@ def test_text_config_is_validated_and_configs_round_trip():
 def test_unregistered_step_is_named_when_fitting():
     from themes.model import Featuriser
 
-    featuriser = Featuriser(ModelConfig(engine="fast", feature_steps=("word_tfidf", "nope"), min_df=1))
+    featuriser = Featuriser(
+        ModelConfig(engine="fast", feature_steps=("word_tfidf", "nope"), min_df=1)
+    )
     with pytest.raises(ConfigError, match="'nope', which is not a registered feature step"):
         featuriser.fit(["a b c"])
 
