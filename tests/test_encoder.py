@@ -253,3 +253,11 @@ def test_slices_of_a_long_input_give_the_same_embeddings(monkeypatch):
     whole = encoder.transform(texts)
     monkeypatch.setattr(features, "_TEXTS_PER_SLICE", 4)
     np.testing.assert_array_equal(encoder.transform(texts), whole)
+
+
+@pytest.mark.parametrize("name", sorted(ENCODERS))
+def test_every_built_encoder_matches_its_pin_and_embeds(name):
+    encoder = _real(name)
+    out = encoder.transform([SHORT[0], PART_A])
+    assert out.shape == (2, encoder_spec(name).dims)
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, rtol=1e-5)
