@@ -205,7 +205,7 @@ def test_same_texts_give_the_same_embeddings():
 def test_one_text_per_batch_embeds_a_text_the_same_whatever_comes_with_it():
     # int8 activations are quantised per batch tensor, so in batches of several texts
     # a text's embedding moves a little with its neighbours; one per batch it cannot.
-    encoder = EncoderFeatures(_real().encoder, batch_size=1)
+    encoder = _real()  # an int8 encoder: one window per batch by default
     together = encoder.transform(SHORT)
     for i, text in enumerate(SHORT):
         np.testing.assert_array_equal(encoder.transform([text])[0], together[i])
@@ -248,8 +248,16 @@ def test_pickling_needs_no_file():
 def test_slices_of_a_long_input_give_the_same_embeddings(monkeypatch):
     import themes.encoder.features as features
 
-    encoder = EncoderFeatures(_real().encoder, batch_size=1)
+    encoder = _real()
     texts = SHORT * 3
     whole = encoder.transform(texts)
     monkeypatch.setattr(features, "_TEXTS_PER_SLICE", 4)
     np.testing.assert_array_equal(encoder.transform(texts), whole)
+
+
+@pytest.mark.parametrize("name", sorted(ENCODERS))
+def test_every_built_encoder_matches_its_pin_and_embeds(name):
+    encoder = _real(name)
+    out = encoder.transform([SHORT[0], PART_A])
+    assert out.shape == (2, encoder_spec(name).dims)
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, rtol=1e-5)

@@ -33,7 +33,12 @@ def read_column(path: Path, column: str) -> list[str]:
 
 
 def embed_file(
-    path: Path, column: str, encoder: str, out: Path, batch_size: int = 32, chunk: int = 2048
+    path: Path,
+    column: str,
+    encoder: str,
+    out: Path,
+    batch_size: int | None = None,
+    chunk: int = 2048,
 ) -> dict[str, float]:
     """Write the embeddings of ``column`` to ``out`` (float32 .npy); return the figures."""
     texts = read_column(path, column)
@@ -53,7 +58,7 @@ def main() -> None:
     parser.add_argument("--column", default="text")
     parser.add_argument("--encoder", default="minilm-int8", choices=sorted(ENCODERS))
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, help="default: the encoder's own")
     args = parser.parse_args()
     figures = embed_file(args.path, args.column, args.encoder, args.out, args.batch_size)
     print(f"{args.out}: {figures['rows']} rows x {figures['dims']} in {figures['seconds']} s")

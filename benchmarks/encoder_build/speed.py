@@ -36,7 +36,7 @@ def texts_of(words: int, count: int) -> list[str]:
     return [" ".join(pool[(i * 37 + j) % len(pool)] for j in range(words)) for i in range(count)]
 
 
-def measure(name: str, repeats: int, batch_size: int) -> dict:
+def measure(name: str, repeats: int, batch_size: int | None, scale: float = 1.0) -> dict:
     """Run in the child process: every figure for one encoder."""
     from themes.encoder import EncoderFeatures, sha256_of
 
@@ -54,7 +54,8 @@ def measure(name: str, repeats: int, batch_size: int) -> dict:
         "texts_per_s": {},
         "texts_per_cpu_s": {},
     }
-    for label, (words, count) in SIZES.items():
+    for label, (words, full) in SIZES.items():
+        count = max(int(full * scale), 1)
         texts = texts_of(words, count)
         rates, cpu_rates = [], []
         for _ in range(repeats):
@@ -73,11 +74,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--encoder", action="append", choices=ENCODERS)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, help="default: the encoder's own")
+    parser.add_argument("--scale", type=float, default=1.0, help="fewer texts (e.g. 0.5)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child, args.repeats, args.batch_size)))
+        print(json.dumps(measure(args.child, args.repeats, args.batch_size, args.scale)))
         return
     import onnxruntime
     import tokenizers
@@ -89,12 +91,15 @@ def main() -> None:
         "tokenizers": tokenizers.__version__,
         "batch_size": args.batch_size,
         "repeats": args.repeats,
+        "scale": args.scale,
         "load_average_start": os.getloadavg(),
         "results": [],
     }
     for name in args.encoder or ENCODERS:
         child = [sys.executable, __file__, "--out", str(args.out), "--child", name]
-        child += ["--repeats", str(args.repeats), "--batch-size", str(args.batch_size)]
+        child += ["--repeats", str(args.repeats)]
+        child += ["--batch-size", str(args.batch_size)] if args.batch_size else []
+        child += ["--scale", str(args.scale)]
         done = subprocess.run(child, check=True, capture_output=True, text=True)
         report["results"].append(json.loads(done.stdout.strip().splitlines()[-1]))
         report["load_average_end"] = os.getloadavg()

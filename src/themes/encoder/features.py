@@ -58,6 +58,9 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
     ----------
     encoder : name of an encoder in ``themes.encoder.ENCODERS``.
     batch_size : windows per onnxruntime call (windows are sorted by length first).
+        None: 1 for an int8 encoder, whose activations onnxruntime quantises per batch
+        tensor (in a larger batch a text's embedding moves with its neighbours; one per
+        batch it is the same whatever file it comes in, and closer to torch), 32 for fp32.
     overlap : word pieces shared by consecutive windows of a long text.
     threads : onnxruntime intra-op threads; None uses every core this process may use.
     model_dir : a folder searched first for <family>/<file> (then the package assets,
@@ -67,7 +70,7 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
     def __init__(
         self,
         encoder: str = "minilm-int8",
-        batch_size: int = 32,
+        batch_size: int | None = None,
         overlap: int = 32,
         threads: int | None = None,
         model_dir: str | None = None,
@@ -82,7 +85,7 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X=None, y=None):
         """Nothing to learn (the encoder is frozen): check the settings, return self."""
         spec = self._spec()
-        if self.batch_size < 1:
+        if self.batch_size is not None and self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
         if not 0 <= self.overlap < spec.window - 2:
             raise ValueError(
@@ -112,7 +115,8 @@ class EncoderFeatures(TransformerMixin, BaseEstimator):
             runtime.tokenizer, texts, spec.window, self.overlap, runtime.start_id, runtime.end_id
         )
         embeddings = np.empty((len(windows.ids), spec.dims), dtype=np.float32)
-        for chosen, input_ids, mask in sorted_batches(windows.ids, self.batch_size, runtime.pad_id):
+        batch_size = self.batch_size or (1 if spec.precision.startswith("int8") else 32)
+        for chosen, input_ids, mask in sorted_batches(windows.ids, batch_size, runtime.pad_id):
             feeds = {"input_ids": input_ids, "attention_mask": mask}
             if runtime.wants_type_ids:
                 feeds["token_type_ids"] = np.zeros_like(input_ids)

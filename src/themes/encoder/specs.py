@@ -84,8 +84,8 @@ ENCODERS: dict[str, EncoderSpec] = {
         EncoderSpec(
             name="mpnet-int8",
             file_name="model_int8.onnx",
-            sha256="801af9e23f40250e950e66171dc61cb43b710615f1e663bf28773e3d7d26a522",
-            precision="int8 per-channel",
+            sha256="527d56b114f72c5825996ef4c410ac914b336bdfa48695febd341249a877d845",
+            precision="int8 per-channel; FFN output MatMuls of layers 6-11 kept fp32",
             **_MPNET_SOURCE,
         ),
         EncoderSpec(

@@ -16,7 +16,12 @@ from themes.encoder import EncoderFeatures
 
 
 class EncoderStep(EncoderFeatures):
-    """Sentence embeddings of the raw text, times ``weight``."""
+    """Sentence embeddings of the raw text, times ``weight``.
+
+    ``batch_size`` None keeps the encoder package's choice (one window per call for an
+    int8 encoder), so a text's suggestion does not depend on the other texts tagged
+    with it.
+    """
 
     input_text = "raw"
 
@@ -24,7 +29,7 @@ class EncoderStep(EncoderFeatures):
         self,
         encoder: str = "minilm-int8",
         weight: float = 1.0,
-        batch_size: int = 32,
+        batch_size: int | None = None,
         overlap: int = 32,
         threads: int | None = None,
         model_dir: str | None = None,
