@@ -175,3 +175,21 @@ def test_kind_and_category_probabilities_are_calibrated(base_model, starter_test
             if (bins == b).any()
         ) / len(top)
         assert ece < 0.1, (head, ece)
+
+
+def test_phrases_that_mislead_a_bag_of_words_are_rewritten():
+    from themes.model.normaliser import Normaliser
+
+    normal = Normaliser()
+    assert "left" not in normal.normalise("Left three voicemails for the SW").split()
+    assert "left" not in normal.normalise("The SW left a message on my phone").split()
+    assert normal.normalise("My SW left in May").split() == [
+        "my",
+        "social",
+        "worker",
+        "left",
+        "in",
+        "may",
+    ]
+    assert "thank" not in normal.normalise("Thank you for nothing.").split()
+    assert normal.normalise("Thank you for everything.").split()[:2] == ["thank", "you"]
