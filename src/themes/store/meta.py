@@ -125,6 +125,9 @@ class ModelMeta:
     training: TrainingInfo
     metrics: dict[str, Any] = field(default_factory=dict)
     retrain: RetrainInfo | None = None
+    # The engine ("encoder" or "fast") and, for the encoder engine, the encoder's spec
+    # (name, licence, source package and version, weight and ONNX sha256).
+    engine: dict[str, Any] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     created: str = ""
     versions: dict[str, str] = field(default_factory=dict)
@@ -133,7 +136,7 @@ class ModelMeta:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         order = ["format_version", "created", "versions", "taxonomy", "heads", "thresholds"]
-        order += ["config", "training", "metrics", "retrain", "files"]
+        order += ["engine", "config", "training", "metrics", "retrain", "files"]
         out = {key: data[key] for key in order}
         if out["retrain"] is None:
             del out["retrain"]
@@ -166,6 +169,7 @@ class ModelMeta:
             training=TrainingInfo(**training),
             metrics=dict(_field(data, "metrics", dict)),
             retrain=retrain_info,
+            engine=dict(_field(data, "engine", dict) or {"engine": "fast"}),
             files=dict(files),
             created=str(data.get("created") or ""),
             versions=dict(_field(data, "versions", dict)),

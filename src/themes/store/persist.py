@@ -104,6 +104,7 @@ def save_model(
         meta.heads = model.heads
         meta.thresholds = model.thresholds
         meta.config = model.config_.to_dict()
+        meta.engine = model.engine_card()
         meta.files = checksums
         (staging / META_FILE).write_text(
             json.dumps(meta.to_dict(), indent=2) + "\n", encoding="utf-8"
@@ -261,6 +262,9 @@ def load_model(folder: str | Path) -> LoadedModel:
         model = LOADERS[meta.format_version](obj)
     except ModelError as exc:
         raise ModelError(f"{PIPELINE_FILE} in '{path}': {exc}") from None
+    # An encoder model whose ONNX file is missing or changed is refused here, with how
+    # to get it, rather than failing (or falling back to another engine) later.
+    model.check_engine_files()
     return LoadedModel(model=model, path=path, meta=meta, warnings=warnings_found)
 
 
