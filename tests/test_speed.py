@@ -15,7 +15,7 @@ from conftest import RUNNER, STARTER
 from themes.cli import app
 from themes.flows.tag import TagOptions, _scored_chunks, tag_file
 from themes.model import TextConfig, ThemesModel
-from themes.model.normaliser import Normaliser, _placeholders
+from themes.model.normaliser import Normaliser, _phrases, _placeholders
 from themes.store import load_model
 
 ODD_TEXTS = [
@@ -45,6 +45,8 @@ def texts() -> list[str]:
 def test_piecewise_normalisation_equals_spacy_docs(texts, config):
     processor = Normaliser(config)
     prepared = [_placeholders(t) for t in texts]
+    if config.expand_abbreviations:
+        prepared = [_phrases(t) for t in prepared]
     by_doc = [" ".join(processor._doc_words(d)) for d in processor.nlp.tokenizer.pipe(prepared)]
     assert processor.normalise_many(texts) == by_doc
     assert processor.normalise_many(texts) == by_doc  # again, from the cache
@@ -217,7 +219,9 @@ def test_default_jobs_follows_idle_cores(monkeypatch):
 def test_featuriser_counts_for_other_ngram_ranges(texts, word_ngrams):
     from themes.model import Featuriser, ModelConfig
 
-    f = Featuriser(ModelConfig(word_ngrams=word_ngrams, char_ngrams=(2, 4), min_df=1))
+    f = Featuriser(
+        ModelConfig(engine="fast", word_ngrams=word_ngrams, char_ngrams=(2, 4), min_df=1)
+    )
     f.fit(texts[:400])
     normalised = f.normaliser_.transform(texts)
     word, char = f.step("word_tfidf"), f.step("char_tfidf")

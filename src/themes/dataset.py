@@ -8,8 +8,15 @@ from typing import Any
 
 import pandas as pd
 
-from themes.errors import LabelError, TaxonomyError, missing_column, nearest
-from themes.io import ColumnChoice, cell_text, choose_columns, may_show
+from themes.errors import (
+    LabelError,
+    TaxonomyError,
+    describe_name,
+    label_hints,
+    may_show,
+    missing_column,
+)
+from themes.io import ColumnChoice, cell_text, choose_columns
 from themes.model import LabelledData
 from themes.taxonomy import Taxonomy, default_taxonomy, taxonomy_from_labels
 
@@ -146,6 +153,43 @@ def _row_name(frame: pd.DataFrame, position: int, id_column: str | None) -> str:
     return name
 
 
+def _refuse_text_labels(
+    frame: pd.DataFrame,
+    columns: Columns,
+    kinds: list[str | None] | None,
+    categories: list[str | None] | None,
+    themes: list[list[str] | None] | None,
+    id_column: str | None,
+) -> None:
+    """Labels taken from the data must look like labels: a column of free text (a wrong
+    --themes-column) would make complaint texts the model's label names."""
+    for option, name, values in (
+        ("--kind-column", columns.kind, kinds),
+        ("--category-column", columns.category, categories),
+        ("--themes-column", columns.themes, [t for ts in themes or [] if ts for t in ts]),
+    ):
+        if values is None:
+            continue
+        bad = [v for v in values if v and not may_show(v)]
+        if bad:
+            rows = [i for i, v in enumerate(_flat_cells(frame, name)) if v and not may_show(v)]
+            where = f" (first at {_row_name(frame, rows[0], id_column)})" if rows else ""
+            raise LabelError(
+                f"column {describe_name(name)} holds {len(bad)} values that look like text "
+                f"rather than labels{where}; labels are short ids such as 'communication'; "
+                f"check {option}, or shorten those cells"
+            )
+
+
+def _flat_cells(frame: pd.DataFrame, name: str) -> list[str]:
+    """Each row's label cell, a themes cell reduced to its longest part."""
+    cells = []
+    for value in frame[name]:
+        parts = split_themes(value) or [""]
+        cells.append(max(parts, key=len))
+    return cells
+
+
 @dataclass
 class PreparedData:
     """Training data extracted from a table, with the taxonomy that fits it."""
@@ -216,15 +260,13 @@ def prepare_labelled(
         if not unknown:
             taxonomy, source = base, "default"
         elif all_found and len(unknown) / len(all_found) < 0.5:
-            hints = []
-            for value in sorted(unknown)[:8]:
-                guess = nearest(value, [*base.kind_ids, *base.category_ids, *base.theme_ids])
-                hints.append(f"'{value}' (did you mean '{guess}'?)" if guess else f"'{value}'")
+            hints = label_hints(unknown, [*base.kind_ids, *base.category_ids, *base.theme_ids], 8)
             raise LabelError(
-                f"labels not in the default taxonomy: {', '.join(hints)}; correct them, "
+                f"labels not in the default taxonomy: {hints}; correct them, "
                 "or pass --taxonomy FILE listing your own labels"
             )
         else:
+            _refuse_text_labels(frame, columns, kinds, categories, themes, id_column)
             taxonomy = taxonomy_from_labels(found_kinds, found_categories, found_themes)
             if found_kinds:
                 categorised = sorted(

@@ -8,6 +8,7 @@ found and how to fix it, and never quote complaint text.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 
 
@@ -53,17 +54,35 @@ def nearest(value: str, choices: Iterable[str]) -> str | None:
     return lowered[match[0]] if match else None
 
 
-# A column name that is long, spans lines or reads like a sentence is probably a cell
-# of text read as a header (a file with no header row, or the header on another
-# row): it is described, never echoed.
-_NAME_CHARS = 40
-_NAME_WORDS = 6
+# The one policy for text taken from a file: a message may quote a string read from
+# a file (a column or sheet name, a label typed in a cell) only when it looks like a
+# label: short, one line, a few words, not a sentence. Anything else is described by
+# its position and length, because a header read from the wrong row or a label cell
+# an officer typed a note into holds complaint text. themes.io.messages builds on it.
+MAX_LABEL_CHARS = 40
+MAX_LABEL_WORDS = 5
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def may_show(text: object) -> bool:
+    """True when ``text`` looks like a label that a message may quote.
+
+    Short (at most 40 characters and 5 words), on one line, with no control
+    characters, and not a sentence (no full stop, question or exclamation mark
+    followed by more words).
+    """
+    if not isinstance(text, str):
+        return False
+    value = text.strip()
+    if not value or len(value) > MAX_LABEL_CHARS or _CONTROL.search(value):
+        return False
+    if len(value.split()) > MAX_LABEL_WORDS:
+        return False
+    return not re.search(r"[.!?]\s+\S", value)
 
 
 def _looks_like_text(name: str) -> bool:
-    return (
-        len(name) > _NAME_CHARS or "\n" in name or "\r" in name or len(name.split()) >= _NAME_WORDS
-    )
+    return bool(name.strip()) and not may_show(name)
 
 
 def describe_name(name: object, position: int | None = None) -> str:
@@ -73,6 +92,37 @@ def describe_name(name: object, position: int | None = None) -> str:
         return f"'{text}'"
     where = f"column {position}: " if position is not None else ""
     return f"<{where}{len(text)} characters that look like text, not shown>"
+
+
+def show_value(value: object) -> str:
+    """A value read from a cell (a label) for a message: quoted only when ``may_show``."""
+    text = str(value)
+    if may_show(text):
+        return f"'{text.strip()}'"
+    return f"<a value of {len(text)} characters, not shown>"
+
+
+def label_hints(values: Iterable[str], valid: Iterable[str], limit: int = 10) -> str:
+    """Unknown labels for a message, each with the nearest valid id; text is never quoted.
+
+    Values that look like text rather than labels are counted, not shown.
+    """
+    options = list(valid)
+    values = sorted(set(values))
+    labels = [v for v in values if may_show(v)]
+    hidden = len(values) - len(labels)
+    hints = []
+    for value in labels[:limit]:
+        guess = nearest(value, options)
+        hints.append(f"'{value}' (did you mean '{guess}'?)" if guess else f"'{value}'")
+    if len(labels) > limit:
+        hints.append(f"{len(labels) - limit} more")
+    if hidden:
+        hints.append(
+            f"{hidden} value{'s' if hidden > 1 else ''} that look{'' if hidden > 1 else 's'} "
+            "like text rather than a label (not shown)"
+        )
+    return ", ".join(hints)
 
 
 def missing_column(name: str, available: Iterable[str], option: str) -> ColumnError:

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from themes.errors import LabelError, TaxonomyError, nearest
+from themes.errors import LabelError, TaxonomyError, label_hints
 
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/&' ]*$")
 # Characters that would break the ";"-joined themes cell.
@@ -81,14 +81,9 @@ class Taxonomy:
         unknown = sorted({v for v in values if v not in valid})
         if not unknown:
             return
-        hints = []
-        for value in unknown[:10]:
-            guess = nearest(value, valid)
-            hints.append(f"'{value}' (did you mean '{guess}'?)" if guess else f"'{value}'")
-        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
         raise LabelError(
             f"unknown {field_name} label(s) for taxonomy '{self.name}': "
-            f"{', '.join(hints)}{more}; valid ids are: {', '.join(valid)}; "
+            f"{label_hints(unknown, valid)}; valid ids are: {', '.join(valid)}; "
             "fix the labels, or pass --taxonomy with a file that lists them"
         )
 

@@ -3,6 +3,7 @@
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from typer.core import TyperOption
 
 from themes.cli.commands.evaluate import evaluate
@@ -15,7 +16,8 @@ from themes.cli.commands.serve import serve
 from themes.cli.commands.suggest import suggest
 from themes.cli.commands.tag import tag
 from themes.cli.commands.train import train
-from themes.cli.session import print_version, unwind_on_sigterm
+from themes.cli.render import err_console
+from themes.cli.session import os_error_line, print_version, unwind_on_sigterm
 
 _type_shown = TyperOption.display_type_rich
 
@@ -66,4 +68,10 @@ app.command()(serve)
 def main() -> None:
     """Entry point of the ``themes`` script."""
     unwind_on_sigterm()
-    app()
+    try:
+        app()
+    except OSError as exc:
+        # Last resort: a disk or permission error outside any command's own handling is
+        # still one line, never a traceback that could quote a file's contents.
+        err_console.print(f"error: {escape(os_error_line(exc))}", highlight=False)
+        raise SystemExit(2) from None

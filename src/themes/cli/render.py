@@ -260,6 +260,10 @@ def versions(root: Any, summaries: list[dict[str, Any]]) -> None:
         table.add_column(name)
     for v in summaries:
         m = v["metrics"]
+        if not v.get("readable", True):
+            # A newer format (or a damaged meta.json): listed, so its name is never reused.
+            table.add_row("*" if v["active"] else "", v["version"], "unreadable")
+            continue
         table.add_row(
             "*" if v["active"] else "",
             v["version"],
@@ -272,3 +276,10 @@ def versions(root: Any, summaries: list[dict[str, Any]]) -> None:
             {True: "passed", False: "refused", None: "-"}[v["gate"]],
         )
     console.print(table)
+    for v in summaries:
+        if not v.get("readable", True):
+            console.print(
+                f"{v['version']} is not readable by this themes: {v['problem']}",
+                markup=False,
+                highlight=False,
+            )

@@ -6,6 +6,7 @@ The library never sets process-wide state; the command line does, here.
 from __future__ import annotations
 
 import contextlib
+import errno
 import signal
 import sys
 import warnings
@@ -34,6 +35,34 @@ def user_errors() -> Iterator[None]:
             f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False, soft_wrap=True
         )
         raise typer.Exit(code=exc.exit_code) from None
+    except OSError as exc:
+        # A disk or permission problem the library did not foresee: still one line, naming
+        # the file (never its contents), not a traceback.
+        err_console.print(
+            f"[bold red]error:[/bold red] {escape(os_error_line(exc))}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=2) from None
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for an OSError: what failed, on which file, and what to do."""
+    reason = exc.strerror or type(exc).__name__
+    where = f" on '{Path(str(exc.filename)).name}'" if exc.filename else ""
+    if exc.errno == errno.ENOSPC:
+        fix = "free some space and run again"
+    elif isinstance(exc, PermissionError) or exc.errno == errno.EROFS:
+        fix = "choose a folder you can write to"
+    else:
+        fix = "check the path and run again"
+    return f"{reason}{where}; nothing was replaced; {fix}"
+
+
+def warn(messages: list[str]) -> None:
+    """Print warnings (one line each) on stderr."""
+    for message in messages:
+        err_console.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False)
 
 
 def quiet_library_warnings() -> None:
@@ -45,12 +74,15 @@ def quiet_library_warnings() -> None:
 
 def load(model: Path | None) -> LoadedModel:
     """The model of ``--model``, else the default one, printing its version warnings."""
-    from themes.store import default_model_dir, load_model
+    from themes.store import load_model
+    from themes.store.registry import default_model
 
     quiet_library_warnings()
-    loaded = load_model(model if model is not None else default_model_dir())
-    for warning in loaded.warnings:
-        err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
+    if model is None:
+        model, problems = default_model()
+        warn(problems)
+    loaded = load_model(model)
+    warn(loaded.warnings)
     return loaded
 
 

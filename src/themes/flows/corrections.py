@@ -21,12 +21,12 @@ from themes.dataset import (
     resolve_columns,
     resolve_id_column,
 )
-from themes.errors import LabelError, ModelError
+from themes.errors import LabelError
 from themes.flows.train import DATA_COLUMNS
 from themes.io import ReadOptions, cell_text, may_show
 from themes.model import LabelledData, ThemesModel
-from themes.store import STARTER_TEST_FILE, TRAINING_DATA_FILE, LoadedModel
-from themes.store.persist import verified_file
+from themes.store import STARTER_TEST_FILE, LoadedModel
+from themes.store.persist import read_training_data, verified_file
 
 LABEL_COLUMNS = ["reference", "text", "kind", "themes", "category"]
 
@@ -174,16 +174,9 @@ def row_names(corrections: pd.DataFrame) -> list[str]:
 
 
 def base_training_data(loaded: LoadedModel) -> pd.DataFrame:
-    """The data the active model learnt from: the copy saved in its folder."""
-    path = loaded.path / TRAINING_DATA_FILE
-    if not path.exists():
-        raise ModelError(
-            f"model '{loaded.path.name}' has no {TRAINING_DATA_FILE}, so there is nothing to "
-            "merge corrections into; retrain from a labelled file with 'themes train' instead"
-        )
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    frame["weight"] = frame["weight"].astype(float)
-    return frame
+    """The data the active model learnt from: the copy saved in its folder, verified
+    against its checksum in meta.json (themes.store.persist.read_training_data)."""
+    return read_training_data(loaded)
 
 
 def starter_test_file(loaded: LoadedModel) -> Path | None:

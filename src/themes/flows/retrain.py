@@ -285,8 +285,21 @@ def retrain(
     """Learn from corrections in ``paths`` and save a new version in ``registry``.
 
     The new version becomes active only if it passes the gate (or ``options.force``).
-    Review files are read once; each model predicts each row once.
+    Review files are read once; each model predicts each row once. The whole run holds
+    the registry lock (themes.store.lock), so two retrains never share a version name.
     """
+    with registry.lock():
+        return _retrain(paths, registry, options, base_model=base_model, progress=progress)
+
+
+def _retrain(
+    paths: Sequence[str | Path],
+    registry: Registry,
+    options: RetrainOptions | None = None,
+    *,
+    base_model: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RetrainResult:
     options = options or RetrainOptions()
     if options.correction_weight <= 1.0:
         raise TrainingError(

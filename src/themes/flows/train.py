@@ -100,7 +100,8 @@ def train_from_file(
     columns = columns or Columns()
     read = read or ReadOptions()
     data_path = Path(data_path)
-    check_output_folder(out, force=force)
+    inputs = [p for p in (data_path, eval_path, taxonomy_path) if p is not None]
+    check_output_folder(out, force=force, inputs=inputs)
     taxonomy = load_taxonomy(taxonomy_path) if taxonomy_path else None
     frame = read.read(data_path)
     prepared = prepare_labelled(frame, columns, taxonomy)

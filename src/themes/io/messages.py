@@ -1,4 +1,5 @@
-"""What an io message may show: the one policy for text taken from a file.
+"""What an io message may show, built on the one policy for text taken from a file
+(``themes.errors.may_show``).
 
 Messages name files, rows and columns; a string read from a file (a column name, a
 sheet name) is shown only when ``may_show`` says it looks like a label: short, one
@@ -12,9 +13,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-MAX_LABEL_CHARS = 40
-MAX_LABEL_WORDS = 5
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+from themes.errors import MAX_LABEL_CHARS, MAX_LABEL_WORDS, may_show
+
+__all__ = [
+    "MAX_LABEL_CHARS",
+    "MAX_LABEL_WORDS",
+    "is_label",
+    "looks_like_data",
+    "may_show",
+    "show_columns",
+    "show_name",
+]
+
 # Dates, times, periods and numbers: cell contents, not names.
 _DATA_LIKE = re.compile(
     r"[+-]?[£$€]?\d[\d,. ]*%?"
@@ -23,23 +33,6 @@ _DATA_LIKE = re.compile(
     r"|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?,?\s+\d{2,4}"
     r"|[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
 )
-
-
-def may_show(text: object) -> bool:
-    """True when ``text`` looks like a label that a message may quote.
-
-    Short (at most 40 characters and 5 words), on one line, with no control
-    characters, and not a sentence (no full stop, question or exclamation mark
-    followed by more words).
-    """
-    if not isinstance(text, str):
-        return False
-    value = text.strip()
-    if not value or len(value) > MAX_LABEL_CHARS or _CONTROL.search(value):
-        return False
-    if len(value.split()) > MAX_LABEL_WORDS:
-        return False
-    return not re.search(r"[.!?]\s+\S", value)
 
 
 def looks_like_data(text: object) -> bool:

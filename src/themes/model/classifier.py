@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator
 from themes.errors import TrainingError
 from themes.model.config import ModelConfig
 from themes.model.data import LabelledData, Prediction, Suggestions
-from themes.model.decide import Heads, decide
+from themes.model.decide import FALLBACK_CUT, Heads, certainty_of, decide, review_cut
 from themes.model.features import Featuriser, stack
 from themes.model.heads import SingleLabelHead, ThemeHead
 from themes.model.practice import PracticeRules, learn_rules
@@ -135,6 +135,7 @@ class ThemesModel(BaseEstimator):
                 "(kind, themes, category) to have values"
             )
         self.training_report_ = TrainingReport(len(data), rows_per_head, oof)
+        self.review_cut_ = self._learn_review_cut(oof, len(data))
         if corrections is not None and self.theme_head_ is not None:
             say("looking for the council's habits in the corrections")
             self.practice_ = learn_rules(
@@ -145,6 +146,75 @@ class ThemesModel(BaseEstimator):
                 self.category_head_.classes_ if self.category_head_ is not None else [],
             )
         return self
+
+    def _heads_info(self) -> Heads:
+        return Heads(
+            kind_labels=self.kind_head_.classes_ if self.kind_head_ is not None else None,
+            category_labels=(
+                self.category_head_.classes_ if self.category_head_ is not None else None
+            ),
+            theme_labels=self.theme_head_.classes_ if self.theme_head_ is not None else None,
+            thresholds=self.theme_head_.thresholds_ if self.theme_head_ is not None else None,
+            categorised_kinds=self.taxonomy.categorised_kinds,
+            review_cut=getattr(self, "review_cut_", FALLBACK_CUT),
+        )
+
+    def _learn_review_cut(self, oof: dict[str, Any], n_rows: int) -> float:
+        """The certainty cut flagging ``review_share`` of the training rows, out of fold.
+
+        Only rows every trained head has an out-of-fold prediction for are used; a row
+        is categorised when its predicted kind is a categorised one, as in ``decide``.
+        """
+        heads = self._heads_info()
+        have = [name for name in self.heads if oof.get(name) and oof[name][2] is not None]
+        if not have or len(have) < len(self.heads):
+            return FALLBACK_CUT
+        rows = np.ones(n_rows, dtype=bool)
+        for name in have:
+            mask = np.zeros(n_rows, dtype=bool)
+            mask[oof[name][0]] = True
+            rows &= mask
+        chosen = np.flatnonzero(rows)
+        if not len(chosen):
+            return FALLBACK_CUT
+        probs: dict[str, np.ndarray] = {}
+        for name in have:
+            position = {int(r): k for k, r in enumerate(oof[name][0])}
+            probs[name] = oof[name][2][[position[int(r)] for r in chosen]]
+        categorised = None
+        if "kind" in probs and heads.kind_labels is not None:
+            kinds = np.asarray(heads.kind_labels)[probs["kind"].argmax(axis=1)]
+            categorised = np.isin(kinds, list(heads.categorised_kinds))
+        certainty = certainty_of(probs, heads, categorised).row
+        return review_cut(certainty, self.config_.review_share)
+
+    # ------------------------------------------------------------------ engine
+    @property
+    def engine(self) -> str:
+        """ "encoder" or "fast" (models saved before engines existed are "fast")."""
+        return self.config_.engine
+
+    def engine_card(self) -> dict[str, Any]:
+        """What meta.json and the model card record about the engine and its encoder."""
+        config = self.config_
+        card: dict[str, Any] = {"engine": config.engine}
+        if config.engine == "encoder":
+            from themes.encoder import encoder_spec
+
+            spec = encoder_spec(config.encoder)
+            card["encoder"] = {**spec.card(), "weight": config.encoder_weight}
+            card["heads_using_encoder"] = [
+                h for h in ("kind", "category", "themes") if "encoder" in config.steps_for(h)
+            ]
+        return card
+
+    def check_engine_files(self) -> None:
+        """Refuse, in one line naming `make encoder`, a missing or changed encoder file."""
+        featuriser = getattr(self, "featuriser_", None)
+        for _name, step in getattr(featuriser, "steps_", []):
+            check = getattr(step, "onnx_path", None)
+            if check is not None:
+                check()
 
     def __getstate__(self) -> dict[str, Any]:
         # What training saw (out-of-fold predictions) is not part of the saved model.
@@ -199,15 +269,7 @@ class ThemesModel(BaseEstimator):
         texts = _texts(texts)
         if probs is None:
             probs = self.predict_proba(texts)
-        heads = Heads(
-            kind_labels=self.kind_head_.classes_ if self.kind_head_ is not None else None,
-            category_labels=(
-                self.category_head_.classes_ if self.category_head_ is not None else None
-            ),
-            theme_labels=self.theme_head_.classes_ if self.theme_head_ is not None else None,
-            thresholds=self.theme_head_.thresholds_ if self.theme_head_ is not None else None,
-            categorised_kinds=self.taxonomy.categorised_kinds,
-        )
+        heads = self._heads_info()
         return decide(
             texts, probs, heads, self.config_, self.practice_, always_categorise=always_categorise
         )

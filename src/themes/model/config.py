@@ -13,7 +13,17 @@ from typing import Any
 from themes.errors import ConfigError
 
 HEADS = ("kind", "category", "themes")
-DEFAULT_FEATURE_STEPS = ("word_tfidf", "char_tfidf")
+ENGINES = ("encoder", "fast")
+TFIDF_STEPS = ("word_tfidf", "char_tfidf")
+DEFAULT_FEATURE_STEPS = TFIDF_STEPS
+ENCODER_STEP = "encoder"
+# Each engine's feature steps and, for the encoder engine, which heads read the
+# sentence embeddings: on real text the embeddings lifted kind and themes but lowered
+# category (issue 15), so category reads TF-IDF only unless configured otherwise.
+ENGINE_STEPS = {"fast": TFIDF_STEPS, "encoder": (*TFIDF_STEPS, ENCODER_STEP)}
+ENGINE_HEAD_FEATURES = {"fast": None, "encoder": {"category": TFIDF_STEPS}}
+# Fields of older meta.json files, no longer used (needs_review is now a learnt cut).
+_RETIRED = ("theme_c", "review_margin", "category_review_below", "kind_review_below")
 
 
 def _fail(owner: str, name: str, value: Any, allowed: str) -> ConfigError:
@@ -72,17 +82,28 @@ class TextConfig:
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """Hyper-parameters of the features and heads."""
+    """Hyper-parameters of the features and heads.
 
+    ``engine`` picks the features: "encoder" (TF-IDF plus a frozen sentence encoder,
+    ``encoder`` naming one of themes.encoder.ENCODERS, its block scaled by
+    ``encoder_weight``) or "fast" (TF-IDF only). ``feature_steps`` and
+    ``head_features`` left as None take the engine's defaults.
+    """
+
+    engine: str = "encoder"
+    encoder: str = "minilm-int8"
+    # Scale of the (unit-length) sentence embedding beside the two unit-length TF-IDF
+    # blocks; the heads' regularisation sees it through this.
+    encoder_weight: float = 1.0
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] | None = (2, 5)
     min_df: int = 2
     max_features_word: int = 200_000
     max_features_char: int = 300_000
     # Named feature steps (themes.model.features), stacked side by side in this order.
-    feature_steps: tuple[str, ...] = DEFAULT_FEATURE_STEPS
+    feature_steps: tuple[str, ...] | None = None
     # Which steps' features each head reads (head -> step names); a head not named
-    # here reads every step.
+    # here reads every step. None: the engine's default.
     head_features: Mapping[str, tuple[str, ...]] | None = None
     # Theme heads are linear SVMs (LinearSVC's C); their scores become probabilities
     # through a sigmoid fitted on out-of-fold scores (Platt scaling). On the NHS
@@ -100,13 +121,9 @@ class ModelConfig:
     # Out-of-fold predictions (theme calibration and thresholds, training metrics).
     # Three folds: about the same benchmark scores as five, about 30% less training time.
     cv_folds: int = 3
-    # A theme whose probability is within this of its threshold is "near" it. Set so
-    # that flagged rows carry clearly more errors than unflagged ones while leaving
-    # most rows unflagged (measured in the default model's closing note).
-    review_margin: float = 0.03
-    # Kind or category probabilities below these need a person's look.
-    category_review_below: float = 0.55
-    kind_review_below: float = 0.6
+    # needs_review: the share of rows to flag as least confident, measured on the
+    # out-of-fold predictions of the training rows (the confidence cut is learnt there).
+    review_share: float = 0.3
     # Texts with fewer words than this are too short to judge.
     min_words: int = 4
     # Fewer positives than this: no threshold search, keep 0.5.
@@ -116,6 +133,18 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         owner = "ModelConfig"
+        if self.engine not in ENGINES:
+            raise _fail(owner, "engine", self.engine, f"one of {', '.join(ENGINES)}")
+        if self.engine == "encoder":
+            from themes.encoder.specs import ENCODERS
+
+            if self.encoder not in ENCODERS:
+                raise _fail(owner, "encoder", self.encoder, f"one of {', '.join(ENCODERS)}")
+        _number(owner, "encoder_weight", self.encoder_weight, 0.0, 100.0, open_low=True)
+        if self.feature_steps is None:
+            object.__setattr__(self, "feature_steps", ENGINE_STEPS[self.engine])
+            if self.head_features is None:
+                object.__setattr__(self, "head_features", ENGINE_HEAD_FEATURES[self.engine])
         _ngrams(owner, "word_ngrams", self.word_ngrams)
         _ngrams(owner, "char_ngrams", self.char_ngrams, optional=True)
         for name in (
@@ -130,9 +159,8 @@ class ModelConfig:
         _int(owner, "seed", self.seed, 0)
         for name in ("theme_svm_c", "theme_tol", "category_c", "kind_c"):
             _number(owner, name, getattr(self, name), 0.0, float("inf"), open_low=True)
-        for name in ("theme_threshold_own", "category_review_below", "kind_review_below"):
-            _number(owner, name, getattr(self, name), 0.0, 1.0)
-        _number(owner, "review_margin", self.review_margin, 0.0, 0.5)
+        _number(owner, "theme_threshold_own", self.theme_threshold_own, 0.0, 1.0)
+        _number(owner, "review_share", self.review_share, 0.0, 1.0)
         steps = self.feature_steps
         if (
             not isinstance(steps, tuple)
@@ -141,6 +169,14 @@ class ModelConfig:
             or len(set(steps)) != len(steps)
         ):
             raise _fail(owner, "feature_steps", steps, "a non-empty tuple of distinct step names")
+        if (ENCODER_STEP in steps) != (self.engine == "encoder"):
+            raise _fail(
+                owner,
+                "feature_steps",
+                steps,
+                f"the step '{ENCODER_STEP}' exactly when engine is 'encoder' (engine is "
+                f"'{self.engine}')",
+            )
         if self.head_features is not None:
             if not isinstance(self.head_features, Mapping):
                 raise _fail(owner, "head_features", self.head_features, "a mapping head -> steps")
@@ -156,6 +192,15 @@ class ModelConfig:
                     )
         if not isinstance(self.text, TextConfig):
             raise _fail(owner, "text", self.text, "a TextConfig")
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A config pickled before engines existed is the fast engine's.
+        state = dict(state)
+        state.setdefault("engine", "fast")
+        for retired in _RETIRED:
+            state.pop(retired, None)
+        for key, value in state.items():
+            object.__setattr__(self, key, value)
 
     def steps_for(self, head: str) -> tuple[str, ...]:
         """The feature steps ``head`` reads, in stacking order."""
@@ -181,7 +226,10 @@ class ModelConfig:
     def from_dict(cls, data: Mapping[str, Any]) -> ModelConfig:
         """A config from meta.json content (unknown keys are refused by name)."""
         data = dict(data)
-        data.pop("theme_c", None)  # logistic-regression C of models saved before theme SVMs
+        for retired in _RETIRED:
+            data.pop(retired, None)
+        # Models saved before engines existed are TF-IDF only.
+        data.setdefault("engine", "fast")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:

@@ -1,7 +1,8 @@
 """The featuriser: normalised text through a table of named feature steps, stacked side by side.
 
 A feature step is a scikit-learn transformer made by a factory from the model's
-config. The built-in steps are ``word_tfidf`` and ``char_tfidf``; more are added with
+config. The built-in steps are ``word_tfidf``, ``char_tfidf`` and ``encoder`` (a frozen
+sentence encoder, themes.model.encoder_step); more are added with
 ``register_feature_step(name, factory)`` and chosen by ``ModelConfig.feature_steps``
 (and per head by ``ModelConfig.head_features``). A step reads the normalised text,
 or the raw text when its class sets ``input_text = "raw"`` (e.g. a sentence encoder).
@@ -17,6 +18,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from themes.errors import ConfigError
 from themes.model.config import ModelConfig
+from themes.model.encoder_step import encoder_step
 from themes.model.normaliser import Normaliser
 from themes.model.tfidf import CharTfidf, WordTfidf
 
@@ -46,6 +48,7 @@ register_feature_step(
     "word_tfidf",
     lambda c: WordTfidf(c.word_ngrams, c.min_df, c.max_features_word),
 )
+register_feature_step("encoder", encoder_step)
 register_feature_step(
     "char_tfidf",
     lambda c: (

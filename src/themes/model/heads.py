@@ -1,6 +1,7 @@
 """The three heads on the shared features, as scikit-learn estimators.
 
-* ``SingleLabelHead``: kind or category, a balanced multinomial logistic regression;
+* ``SingleLabelHead``: kind or category, a balanced multinomial logistic regression,
+  its probabilities calibrated by temperature scaling on out-of-fold rows;
 * ``ThemeHead``: one balanced linear SVM per theme, its scores turned into
   probabilities by a sigmoid fitted on out-of-fold scores, each theme with its own
   threshold (drawn towards one shared threshold) chosen on those probabilities.
@@ -20,7 +21,12 @@ import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from themes.model.thresholds import blended_thresholds, platt
+from themes.model.thresholds import (
+    apply_temperature,
+    blended_thresholds,
+    fit_temperature,
+    platt,
+)
 
 
 def _sub(weights: np.ndarray | None, idx: np.ndarray) -> np.ndarray | None:
@@ -82,6 +88,8 @@ class SingleLabelHead(_Head):
         self.oof_proba_ = None
         self.estimator_ = None
         self.constant_ = None
+        # Temperature and class offsets fitted on out-of-fold rows; None: uncalibrated.
+        self.calibration_ = None
         present = sorted(set(y.tolist()))
         if len(present) == 1:
             self.constant_ = present[0]
@@ -96,7 +104,9 @@ class SingleLabelHead(_Head):
                 est = self._estimator()
                 est.fit(X[train_idx], y[train_idx], sample_weight=_sub(sample_weight, train_idx))
                 oof[val_idx] = self._aligned(est, X[val_idx])
-            self.oof_proba_ = oof
+            truth = np.array([self.classes_.index(v) for v in y.tolist()])
+            self.calibration_ = fit_temperature(oof, truth)
+            self.oof_proba_ = apply_temperature(oof, *self.calibration_)
         self.estimator_ = self._estimator()
         self.estimator_.fit(X, y, sample_weight=sample_weight)
         return self
@@ -113,7 +123,9 @@ class SingleLabelHead(_Head):
             out = np.zeros((X.shape[0], len(self.classes_)))
             out[:, self.classes_.index(self.constant_)] = 1.0
             return out
-        return self._aligned(self.estimator_, X)
+        proba = self._aligned(self.estimator_, X)
+        calibration = getattr(self, "calibration_", None)
+        return proba if calibration is None else apply_temperature(proba, *calibration)
 
     def predict(self, X: sp.csr_matrix) -> np.ndarray:
         return np.asarray(self.classes_)[self.predict_proba(X).argmax(axis=1)]

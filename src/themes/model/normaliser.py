@@ -64,6 +64,22 @@ ABBREVIATIONS: dict[str, str] = {
     "info": "information",
 }
 
+# Phrases whose usual words mislead a bag of words, rewritten (with abbreviation
+# expansion) to what they mean here: a message "left" is not a worker who left, and
+# "thank you for nothing" is not thanks. Each is an English idiom, not a corpus habit.
+_PHRASES: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(
+            r"\b(?:left|leaving|leave|leaves)\b(?=(?:\s+(?:a|an|the|another|two|three|four|"
+            r"five|several|many|numerous|lots|of|more|\d+|urgent|further|voice))*\s+"
+            r"(?:voicemails?|voice\s*mails?|messages?|msgs?|vms?|notes?|cards?)\b)",
+            re.IGNORECASE,
+        ),
+        "sent",
+    ),
+    (re.compile(r"\bthank(?:s| you)\s+for\s+nothing\b", re.IGNORECASE), "no help at all"),
+]
+
 # Redaction placeholders ([NAME], [PHONE]...) become single tokens the vocabulary
 # does not otherwise contain, so that redacted text reads like the original to the
 # model: "[NAME]" would otherwise add the words "name" and "address".
@@ -210,6 +226,8 @@ class Normaliser(TransformerMixin, BaseEstimator):
         """Normalised text for each input: tokens joined by single spaces."""
         limit = self._config.max_chars
         prepared = [_placeholders(t[:limit] if len(t) > limit else t) for t in texts]
+        if self._config.expand_abbreviations:
+            prepared = [_phrases(t) for t in prepared]
         if not self._config.mark_negation:
             return self._normalise_pieces(prepared)
         # Negation marking carries state from token to token across pieces: whole Docs.
@@ -221,6 +239,12 @@ class Normaliser(TransformerMixin, BaseEstimator):
     def normalise(self, text: str) -> str:
         """Normalised form of one text."""
         return self.normalise_many([text])[0]
+
+
+def _phrases(text: str) -> str:
+    for pattern, meaning in _PHRASES:
+        text = pattern.sub(meaning, text)
+    return text
 
 
 def _placeholders(text: str) -> str:

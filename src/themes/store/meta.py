@@ -43,6 +43,29 @@ def now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+class MetaFieldError(ValueError):
+    """A field of meta.json has the wrong type (its message names the field)."""
+
+
+_TYPE_NAMES = {dict: "a mapping", list: "a list", int: "a whole number", str: "text"}
+
+
+def _field(
+    data: dict[str, Any], key: str, kind: type, *, required: bool = False, prefix: str = ""
+) -> Any:
+    """``data[key]`` checked to be of ``kind`` (missing or null: empty, unless required)."""
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise MetaFieldError(f"'{prefix}{key}' is missing")
+        return kind()
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise MetaFieldError(
+            f"'{prefix}{key}' should be {_TYPE_NAMES[kind]}, found {type(value).__name__}"
+        )
+    return value
+
+
 def _known(cls: type, values: dict[str, Any]) -> dict[str, Any]:
     """The entries of ``values`` that are fields of ``cls`` (older files may carry others)."""
     names = {f.name for f in fields(cls)}
@@ -104,6 +127,9 @@ class ModelMeta:
     training: TrainingInfo
     metrics: dict[str, Any] = field(default_factory=dict)
     retrain: RetrainInfo | None = None
+    # The engine ("encoder" or "fast") and, for the encoder engine, the encoder's spec
+    # (name, licence, source package and version, weight and ONNX sha256).
+    engine: dict[str, Any] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     created: str = ""
     versions: dict[str, str] = field(default_factory=dict)
@@ -112,7 +138,7 @@ class ModelMeta:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         order = ["format_version", "created", "versions", "taxonomy", "heads", "thresholds"]
-        order += ["config", "training", "metrics", "retrain", "files"]
+        order += ["engine", "config", "training", "metrics", "retrain", "files"]
         out = {key: data[key] for key in order}
         if out["retrain"] is None:
             del out["retrain"]
@@ -120,24 +146,35 @@ class ModelMeta:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelMeta:
-        training = _known(TrainingInfo, data.get("training") or {})
-        retrain = data.get("retrain")
+        """A ModelMeta from meta.json; a field of the wrong type is a MetaFieldError
+        naming it (never a crash later, when the field is used). Older files may carry
+        fields this version does not know: they are dropped."""
+        training = _known(TrainingInfo, _field(data, "training", dict, required=True))
+        _field(training, "rows", int, prefix="training.")
+        _field(training, "sha256", str, prefix="training.")
+        retrain = _field(data, "retrain", dict)
         retrain_info = None
         if retrain:
             retrain = _known(RetrainInfo, retrain)
-            retrain["gate"] = GateInfo(**_known(GateInfo, retrain["gate"]))
+            gate = _field(retrain, "gate", dict, prefix="retrain.")
+            retrain["gate"] = GateInfo(**_known(GateInfo, gate))
             retrain_info = RetrainInfo(**retrain)
+        files = _field(data, "files", dict)
+        for name, digest in files.items():
+            if not isinstance(digest, str):
+                raise MetaFieldError(f"files.{name} should be a text checksum")
         return cls(
-            taxonomy=data.get("taxonomy") or {},
-            heads=list(data.get("heads") or []),
-            thresholds=dict(data.get("thresholds") or {}),
-            config=dict(data.get("config") or {}),
+            taxonomy=_field(data, "taxonomy", dict),
+            heads=list(_field(data, "heads", list)),
+            thresholds=dict(_field(data, "thresholds", dict)),
+            config=dict(_field(data, "config", dict)),
             training=TrainingInfo(**training),
-            metrics=dict(data.get("metrics") or {}),
+            metrics=dict(_field(data, "metrics", dict)),
             retrain=retrain_info,
-            files=dict(data.get("files") or {}),
+            engine=dict(_field(data, "engine", dict) or {"engine": "fast"}),
+            files=dict(files),
             created=str(data.get("created") or ""),
-            versions=dict(data.get("versions") or {}),
+            versions=dict(_field(data, "versions", dict)),
             format_version=int(data.get("format_version") or 0),
         )
 

@@ -19,21 +19,23 @@ version has its own loader (``LOADERS``); an older format is upgraded in memory.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from themes.errors import ModelError, OutputError
+from themes.errors import ModelError, OutputError, show_value
+from themes.io.atomic import atomic_folder
 from themes.model import ThemesModel
+from themes.store import safe_pickle
 from themes.store.card import model_card
 from themes.store.format1 import upgrade as upgrade_format1
-from themes.store.meta import ModelMeta, library_versions, now, sha256_file
+from themes.store.meta import MetaFieldError, ModelMeta, library_versions, now, sha256_file
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMAT_VERSION = 2
 PIPELINE_FILE = "pipeline.joblib"
@@ -80,9 +82,16 @@ def save_model(
     import joblib
 
     target = check_output_folder(folder, force=force)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create the folder '{target.parent}' ({exc.strerror}); choose another --out"
+        ) from None
+    # A staging folder beside the target, renamed into place; a killed run's staging
+    # folder (.NAME.PID.XXXX.part) is removed by the next save to the same place, and
+    # disk errors become one line (themes.io.atomic).
+    with atomic_folder(target) as staging:
         joblib.dump(model, staging / PIPELINE_FILE, compress=3)
         checksums = {PIPELINE_FILE: sha256_file(staging / PIPELINE_FILE)}
         for name, content in (extra_files or {}).items():
@@ -95,6 +104,7 @@ def save_model(
         meta.heads = model.heads
         meta.thresholds = model.thresholds
         meta.config = model.config_.to_dict()
+        meta.engine = model.engine_card()
         meta.files = checksums
         (staging / META_FILE).write_text(
             json.dumps(meta.to_dict(), indent=2) + "\n", encoding="utf-8"
@@ -104,24 +114,30 @@ def save_model(
             encoding="utf-8",
         )
         (staging / CARD_FILE).write_text(model_card(meta), encoding="utf-8")
-        if target.exists():
-            backup = target.with_name(f".{target.name}.old")
-            shutil.rmtree(backup, ignore_errors=True)
-            os.replace(target, backup)
-            os.replace(staging, target)
-            shutil.rmtree(backup, ignore_errors=True)
-        else:
-            os.replace(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return target
 
 
-def check_output_folder(folder: str | Path, *, force: bool = False) -> Path:
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def check_output_folder(
+    folder: str | Path, *, force: bool = False, inputs: Sequence[str | Path] = ()
+) -> Path:
     """Refuse, before any work, to write a model over a non-empty folder without force,
-    or over a folder that is not a model folder."""
+    over a folder that is not a model folder, or over a folder holding one of the
+    ``inputs`` (replacing it would delete the file being trained on)."""
     target = Path(folder)
+    for given in inputs:
+        if target.exists() and _inside(Path(given), target):
+            raise OutputError(
+                f"the input '{Path(given).name}' is inside the output folder '{target}', which "
+                "writing the model would replace; move the input out of it or choose another --out"
+            )
     if target.exists() and not target.is_dir():
         raise OutputError(f"'{target}' is a file; --out expects a folder for the model")
     if target.exists() and any(target.iterdir()):
@@ -163,19 +179,36 @@ def read_meta(folder: str | Path) -> ModelMeta:
     if not isinstance(raw, dict) or "format_version" not in raw:
         raise ModelError(f"{META_FILE} in '{path}' has no format_version; retrain the model")
     version = raw["format_version"]
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ModelError(
+            f"{META_FILE} in '{path}' has format_version {show_value(json.dumps(version))} "
+            f"({type(version).__name__}), expected a whole number such as {FORMAT_VERSION}; "
+            "the file was edited by hand or by another program: restore it or retrain the model"
+        )
     if version not in LOADERS:
         readable = ", ".join(str(v) for v in sorted(LOADERS))
+        if version > FORMAT_VERSION:
+            raise ModelError(
+                f"model '{path}' has format version {version}, saved by a newer themes; this "
+                f"themes reads versions {readable}; upgrade themes to use it"
+            )
         raise ModelError(
             f"model '{path}' has format version {version}, this themes reads versions "
             f"{readable}; retrain it with this version ('themes train')"
         )
     try:
         return ModelMeta.from_dict(raw)
-    except (TypeError, KeyError, ValueError) as exc:
+    except (TypeError, KeyError, ValueError, AttributeError) as exc:
         raise ModelError(
             f"{META_FILE} in '{path}' does not have the fields of format {version} "
-            f"({type(exc).__name__}); retrain the model"
+            f"({_field_problem(exc)}); restore it or retrain the model"
         ) from None
+
+
+def _field_problem(exc: Exception) -> str:
+    """A field error of ModelMeta.from_dict for a message (its own text names the field)."""
+    text = str(exc)
+    return text if isinstance(exc, MetaFieldError) else type(exc).__name__
 
 
 def _version_warnings(path: Path, meta: ModelMeta) -> list[str]:
@@ -194,9 +227,8 @@ def _version_warnings(path: Path, meta: ModelMeta) -> list[str]:
 
 
 def load_model(folder: str | Path) -> LoadedModel:
-    """Load a model folder after checking its format, checksum and library versions."""
-    import joblib
-
+    """Load a model folder after checking its format, checksum and library versions, and
+    unpickle it with an allow-list of the classes a model is made of (safe_pickle)."""
     path = Path(folder)
     meta = read_meta(path)
     pipeline = path / PIPELINE_FILE
@@ -215,7 +247,13 @@ def load_model(folder: str | Path) -> LoadedModel:
         )
     warnings_found = _version_warnings(path, meta)
     try:
-        obj = joblib.load(pipeline)
+        obj = safe_pickle.load(pipeline)
+    except safe_pickle.UntrustedPickleError as exc:
+        raise ModelError(
+            f"{PIPELINE_FILE} in '{path}' names {show_value(str(exc))}, which a themes model is "
+            "not made of, so it may carry code; refusing to load it (retrain, or restore the "
+            "model from a trusted copy)"
+        ) from None
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means a bad model
         raise ModelError(
             f"cannot load {PIPELINE_FILE} from '{path}' ({type(exc).__name__}); retrain the model"
@@ -224,6 +262,9 @@ def load_model(folder: str | Path) -> LoadedModel:
         model = LOADERS[meta.format_version](obj)
     except ModelError as exc:
         raise ModelError(f"{PIPELINE_FILE} in '{path}': {exc}") from None
+    # An encoder model whose ONNX file is missing or changed is refused here, with how
+    # to get it, rather than failing (or falling back to another engine) later.
+    model.check_engine_files()
     return LoadedModel(model=model, path=path, meta=meta, warnings=warnings_found)
 
 
@@ -234,3 +275,50 @@ def verified_file(loaded: LoadedModel, name: str, expected: str | None = None) -
     if path.is_file() and want and sha256_file(path) == want:
         return path
     return None
+
+
+def read_training_data(loaded: LoadedModel) -> pd.DataFrame:
+    """The model folder's training_data.csv, verified against meta.json before use.
+
+    A copy changed after training (relabelled, truncated) is refused, so retrain never
+    learns from labels the model's history does not record; weights must be numbers.
+    """
+    import pandas as pd
+
+    path = loaded.path / TRAINING_DATA_FILE
+    name = loaded.path.name
+    if not path.is_file():
+        raise ModelError(
+            f"model '{name}' has no {TRAINING_DATA_FILE}, so there is nothing to merge "
+            "corrections into; retrain from a labelled file with 'themes train' instead"
+        )
+    expected = loaded.meta.files.get(TRAINING_DATA_FILE)
+    if not expected or sha256_file(path) != expected:
+        found = "records no checksum for it" if not expected else "has another checksum"
+        raise ModelError(
+            f"{TRAINING_DATA_FILE} of model '{name}' was changed after training ({META_FILE} "
+            f"{found}); retrain refuses to learn from it; restore the folder from a copy, or "
+            "train a new model from a labelled file with 'themes train'"
+        )
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
+        raise ModelError(
+            f"{TRAINING_DATA_FILE} of model '{name}' cannot be read as CSV; restore the folder "
+            "from a copy or retrain"
+        ) from None
+    missing = [c for c in ("text", "weight") if c not in frame.columns]
+    if missing:
+        raise ModelError(
+            f"{TRAINING_DATA_FILE} of model '{name}' has no column {', '.join(missing)}; "
+            "restore the folder from a copy or retrain"
+        )
+    weights = pd.to_numeric(frame["weight"], errors="coerce")
+    bad = [int(i) + 2 for i in weights.index[weights.isna() | (weights <= 0)]]
+    if bad:
+        raise ModelError(
+            f"{TRAINING_DATA_FILE} of model '{name}' has {len(bad)} weights that are not "
+            f"positive numbers (first at line {bad[0]}); restore the folder from a copy or retrain"
+        )
+    frame["weight"] = weights.astype(float)
+    return frame

@@ -9,19 +9,48 @@ is the version named "default" of every registry that has no "default" of its ow
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from themes.errors import ModelError
+from themes.errors import ModelError, show_value
+from themes.io.atomic import PART_SUFFIX, remove_leftovers, write_text
+from themes.store.lock import LOCK_FILE, registry_lock
 from themes.store.meta import ModelMeta
 from themes.store.persist import META_FILE, read_meta
 
 ACTIVE_FILE = "ACTIVE"
 DEFAULT_VERSION = "default"
+# A version is a folder directly inside the registry: a plain name, never a path.
+_VERSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_NUMBERED = re.compile(r"v(\d+)")
+
+
+# Staging folders of earlier themes: ".v002.x8d9q1ab" (mkdtemp) and ".v002.old" (a backup).
+_OLD_STAGING = re.compile(r"\.[A-Za-z0-9][A-Za-z0-9_-]{0,63}\.(?:[a-z0-9_]{6,8}|old)")
+_MODEL_FILES = ("meta.json", "pipeline.joblib", "training_data.csv")
+
+
+def _old_staging(entry: Path) -> bool:
+    """A hidden folder left by an older themes' killed save: its name has the staging form
+    and it holds model files (so a user's own hidden folder, such as .git, is never one)."""
+    return (
+        bool(_OLD_STAGING.fullmatch(entry.name))
+        and entry.is_dir()
+        and not entry.is_symlink()
+        and any((entry / name).exists() for name in _MODEL_FILES)
+    )
+
+
+def valid_version_name(name: str) -> bool:
+    """True for a plain version name (v002, default, my-council), never ``..`` or a path."""
+    return bool(_VERSION_NAME.fullmatch(name))
 
 
 def shipped_model_dir() -> Path:
@@ -45,13 +74,31 @@ class Version:
 
     name: str
     path: Path
-    meta: ModelMeta
+    meta: ModelMeta | None
     active: bool
     shipped: bool = False
+    # Why this themes cannot read the version (a newer format, a corrupt meta.json).
+    problem: str | None = None
 
     def summary(self) -> dict[str, Any]:
         """The facts `themes models list --json` gives for a version."""
         meta = self.meta
+        if meta is None:
+            return {
+                "version": self.name,
+                "created": None,
+                "active": self.active,
+                "readable": False,
+                "problem": self.problem,
+                "parent": None,
+                "training_rows": None,
+                "corrections": None,
+                "held_out_rows": None,
+                "metrics": {},
+                "metrics_kind": None,
+                "gate": None,
+                "rules": [],
+            }
         metrics = meta.metrics
         held = meta.held_out_summary
         retrain = meta.retrain
@@ -59,6 +106,8 @@ class Version:
             "version": self.name,
             "created": meta.created or None,
             "active": self.active,
+            "readable": True,
+            "problem": None,
             "parent": retrain.parent if retrain else None,
             "training_rows": meta.training.rows,
             "corrections": retrain.corrections_used if retrain else 0,
@@ -82,6 +131,8 @@ class Registry:
 
     def __init__(self, root: str | Path | None = None) -> None:
         self.root = Path(root) if root is not None else registry_root()
+        # What the last lock() removed (leftovers of killed runs), for the command to say.
+        self.removed_leftovers: list[Path] = []
 
     def _shipped(self) -> Version | None:
         if (self.root / DEFAULT_VERSION / META_FILE).exists():
@@ -91,26 +142,45 @@ class Registry:
             return None
         return Version(DEFAULT_VERSION, path, read_meta(path), False, shipped=True)
 
+    def _folders(self) -> list[Path]:
+        """Version folders: every plain-named folder of the registry with a meta.json."""
+        if not self.root.is_dir():
+            return []
+        return [
+            path
+            for path in sorted(self.root.iterdir())
+            if valid_version_name(path.name) and path.is_dir() and (path / META_FILE).exists()
+        ]
+
     def versions(self) -> list[Version]:
-        """All versions, the default first, then oldest first."""
+        """All versions, the default first, then oldest first. A version this themes cannot
+        read (a newer format, a damaged meta.json) is listed with its problem, last."""
         active = self.active_name()
         found = []
         shipped = self._shipped()
         if shipped is not None:
             shipped.active = active == DEFAULT_VERSION
             found.append(shipped)
-        if self.root.is_dir():
-            for path in sorted(self.root.iterdir()):
-                if path.is_dir() and not path.name.startswith(".") and (path / META_FILE).exists():
-                    try:
-                        meta = read_meta(path)
-                    except ModelError:
-                        continue
-                    found.append(Version(path.name, path, meta, path.name == active))
-        found.sort(key=lambda v: (v.name != DEFAULT_VERSION, v.meta.created, v.name))
+        for path in self._folders():
+            try:
+                meta: ModelMeta | None = read_meta(path)
+                problem = None
+            except ModelError as exc:
+                meta, problem = None, str(exc)
+            found.append(Version(path.name, path, meta, path.name == active, problem=problem))
+        found.sort(
+            key=lambda v: (
+                v.name != DEFAULT_VERSION,
+                v.meta is None,
+                v.meta.created if v.meta else "",
+                v.name,
+            )
+        )
         return found
 
     def _path(self, name: str) -> Path | None:
+        if not valid_version_name(name):
+            return None
         own = self.root / name
         if (own / META_FILE).exists():
             return own
@@ -118,17 +188,53 @@ class Registry:
             return shipped_model_dir()
         return None
 
+    def _pointer(self) -> str | None:
+        """What ACTIVE says, or None when there is no ACTIVE file."""
+        try:
+            return (self.root / ACTIVE_FILE).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError):
+            return ""
+
+    def problems(self) -> list[str]:
+        """What is wrong with the active pointer, as warnings for the user."""
+        name = self._pointer()
+        if not name:
+            return []
+        fix = "run 'themes models use VERSION' to choose one ('themes models list' lists them)"
+        if not valid_version_name(name):
+            return [
+                f"{ACTIVE_FILE} in '{self.root}' names {show_value(name)}, which is not a "
+                f"version of this registry (a plain folder name such as v002); it is ignored; "
+                + fix
+            ]
+        if self._path(name) is None:
+            fallback = self.active_name()
+            using = f"using '{fallback}' instead" if fallback else "no model is left"
+            return [
+                f"the active version '{name}' named in {ACTIVE_FILE} is missing from "
+                f"'{self.root}' (deleted by hand?); {using}; {fix}"
+            ]
+        return []
+
     def active_name(self) -> str | None:
-        """The active version's name, or None when there is no model at all."""
-        pointer = self.root / ACTIVE_FILE
-        if pointer.exists():
-            name = pointer.read_text(encoding="utf-8").strip()
-            if name and self._path(name) is not None:
-                return name
+        """The active version's name, or None when there is no model at all.
+
+        ACTIVE is followed only when it names a version folder inside the registry;
+        otherwise the default is active and ``problems()`` says why.
+        """
+        name = self._pointer()
+        if name and self._path(name) is not None:
+            return name
         return DEFAULT_VERSION if self._path(DEFAULT_VERSION) is not None else None
 
     def active_path(self) -> Path:
-        """Folder of the active version."""
+        """Folder of the active version. An ACTIVE naming something outside the registry is
+        refused (a ModelError), never followed."""
+        pointer = self._pointer()
+        if pointer and not valid_version_name(pointer):
+            raise ModelError(self.problems()[0])
         name = self.active_name()
         path = self._path(name) if name is not None else None
         if path is None:
@@ -147,21 +253,59 @@ class Registry:
         raise ModelError(f"no version '{name}' in '{self.root}'; versions are: {names}")
 
     def use(self, name: str) -> Version:
-        """Make a version active (written atomically)."""
-        version = self.get(name)
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f".{ACTIVE_FILE}.tmp"
-        tmp.write_text(name + "\n", encoding="utf-8")
-        os.replace(tmp, self.root / ACTIVE_FILE)
+        """Make a version active (under the registry lock, written atomically)."""
+        with self.lock():
+            version = self.get(name)
+            if version.meta is None:
+                raise ModelError(f"version '{name}' cannot be used: {version.problem}")
+            write_text(self.root / ACTIVE_FILE, name + "\n")
         version.active = True
         return version
 
     def next_name(self) -> str:
-        """The next free version name: v001, v002, ..."""
-        numbers = [
-            int(v.name[1:]) for v in self.versions() if v.name[:1] == "v" and v.name[1:].isdigit()
-        ]
-        return f"v{(max(numbers) if numbers else 0) + 1:03d}"
+        """The next free version name: v001, v002, ... Every folder counts, including
+        versions this themes cannot read and hidden leftovers, so no name is reused."""
+        numbers = [0]
+        if self.root.is_dir():
+            for path in self.root.iterdir():
+                match = _NUMBERED.fullmatch(path.name.lstrip(".").split(".")[0])
+                if match:
+                    numbers.append(int(match.group(1)))
+        return f"v{max(numbers) + 1:03d}"
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[Registry]:
+        """Hold the registry lock (themes.store.lock) for the block; leftovers of killed
+        runs (hidden staging folders and temporary files) are removed first."""
+        with registry_lock(self.root):
+            self.removed_leftovers = self.remove_leftovers()
+            yield self
+
+    def remove_leftovers(self) -> list[Path]:
+        """Remove what killed runs left in the registry: hidden staging folders of versions
+        (``.v002.PID.XXXX.part``, older ``.v002.XXXX``, ``.v002.old``) and temporary files.
+        A staging folder of a process still running is left alone."""
+        removed: list[Path] = []
+        if not self.root.is_dir():
+            return removed
+        for entry in list(self.root.iterdir()):
+            if entry.name == LOCK_FILE or not entry.name.startswith("."):
+                continue
+            target = entry.name[1:].split(".")[0]
+            if not valid_version_name(target) and target != ACTIVE_FILE:
+                continue
+            if entry.name.endswith(PART_SUFFIX):
+                removed += remove_leftovers(self.root / target)
+            elif _old_staging(entry):
+                # Staging folders of themes before the .part names: no process id to check,
+                # and the registry lock is held, so no run of ours is writing them.
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry)
+            elif entry.name == f".{ACTIVE_FILE}.tmp":
+                with contextlib.suppress(OSError):
+                    entry.unlink()
+                    removed.append(entry)
+        return removed
 
     def delete(self, name: str, *, force: bool = False) -> None:
         """Delete a version folder; refuses without force, the active one and the shipped one."""
@@ -172,13 +316,24 @@ class Registry:
             raise ModelError(f"'{name}' is the model shipped with themes; it cannot be deleted")
         if not force:
             raise ModelError(f"deleting '{name}' needs --force; nothing was deleted")
-        shutil.rmtree(version.path)
+        with self.lock():
+            shutil.rmtree(version.path)
+
+
+def default_model(registry: str | Path | None = None) -> tuple[Path, list[str]]:
+    """The model used when --model is not given, with warnings about the registry.
+
+    Only three places are trusted: $THEMES_MODEL (a path the user named), the active
+    version of the user's registry, and the default model shipped inside the package.
+    Never a folder found in the current directory.
+    """
+    env = os.environ.get("THEMES_MODEL")
+    if env:
+        return Path(env), []
+    reg = Registry(registry)
+    return reg.active_path(), reg.problems()
 
 
 def default_model_dir(registry: str | Path | None = None) -> Path:
-    """The model used when --model is not given: $THEMES_MODEL, else the registry's active
-    version (the shipped default model when nothing else was made active)."""
-    env = os.environ.get("THEMES_MODEL")
-    if env:
-        return Path(env)
-    return Registry(registry).active_path()
+    """The folder of ``default_model``."""
+    return default_model(registry)[0]

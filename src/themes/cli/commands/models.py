@@ -7,7 +7,7 @@ import typer
 
 from themes.cli import render
 from themes.cli.options import AsJson, RegistryOption
-from themes.cli.session import user_errors
+from themes.cli.session import user_errors, warn
 
 models_app = typer.Typer(help="List, inspect and switch model versions.", no_args_is_help=True)
 
@@ -20,6 +20,7 @@ def models_list(registry: RegistryOption = None, as_json: AsJson = False) -> Non
     with user_errors():
         reg = Registry(registry)
         versions = [v.summary() for v in reg.versions()]
+    warn(reg.problems())
     if as_json:
         render.console.print_json(json.dumps(versions))
         return

@@ -7,7 +7,7 @@ import typer
 
 from themes.cli import render
 from themes.cli.options import RegistryOption, ReviewedColumn, column_options, read_options
-from themes.cli.session import quiet_library_warnings, user_errors
+from themes.cli.session import quiet_library_warnings, user_errors, warn
 
 
 @read_options
@@ -79,12 +79,17 @@ def retrain(
             header_row=read.header_row,
             delimiter=read.delimiter,
         )
+        reg = Registry(registry)
+        if model is None:
+            warn(reg.problems())
         with render.err_console.status("retraining...") as status:
             result = run_retrain(
                 files,
-                Registry(registry),
+                reg,
                 options,
                 base_model=model,
                 progress=lambda message: status.update(f"retraining: {message}"),
             )
+    if reg.removed_leftovers:
+        warn([f"removed {len(reg.removed_leftovers)} leftover(s) of an earlier killed run"])
     render.retrained(result)

@@ -32,16 +32,26 @@ def train(
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing model folder.")
     ] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="encoder: TF-IDF beside a sentence encoder (the default; needs its ONNX "
+            "file, see `make encoder`); fast: TF-IDF only, for millions of rows.",
+        ),
+    ] = "encoder",
     columns: Any = None,
     read: Any = None,
 ) -> None:
     """Train a model on labelled data; writes a model folder with meta.json and a model card."""
     from themes.flows.train import train_from_file
+    from themes.model import ModelConfig
 
     quiet_library_warnings()
     with user_errors():
         columns = detect_columns(data, read, columns)
     with user_errors(), render.err_console.status("training...") as status:
+        config = ModelConfig(engine=engine)
         result = train_from_file(
             data,
             out,
@@ -50,6 +60,7 @@ def train(
             eval_path=eval_data,
             read=read,
             force=force,
+            config=config,
             progress=lambda message: status.update(f"training: {message}"),
         )
     render.trained(result)
