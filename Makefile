@@ -21,7 +21,7 @@ demo: $(STAMP)
 	$(BIN)/themes report out/sample_tagged.csv --out out/report
 	@echo ""
 	@echo "Tagged sample written to out/sample_tagged.csv and out/sample_tagged.xlsx"
-	@echo "Annual report tables and charts written to out/report/ (report.md, report.xlsx, tables/, charts/)"
+	@echo "Annual report written to out/report/ (report.docx, report.xlsx, report.json, report.md, tables/, charts/)"
 	@echo "Or serve the page and API: $(BIN)/themes serve --folder out   (then open http://127.0.0.1:8765)"
 	@echo "Try: $(BIN)/themes suggest \"No call back from the SW for two weeks and the CIN meeting was cancelled again\""
 
