@@ -222,12 +222,19 @@ def themes_training_data(
     return taxonomy, LabelledData(texts=texts, categories=[str(v) for v in y])
 
 
+def suppress_sklearn_warnings() -> None:
+    """Silence scikit-learn's convergence chatter in this benchmark process."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+
+
 class ThemesSystem:
     """The engine, through its public API only."""
 
     def __init__(self) -> None:
-        from themes.model import suppress_sklearn_warnings
-
         suppress_sklearn_warnings()
         self.model: Any = None
         self.labels: list[str] = []
@@ -237,7 +244,9 @@ class ThemesSystem:
 
         self.labels = list(labels)
         taxonomy, data = themes_training_data(texts, Y, y, self.labels)
-        self.model = ThemesModel(taxonomy, ModelConfig())
+        # The engine measured here: THEMES_BENCH_ENGINE (fast, as in round 1, or encoder).
+        engine = os.environ.get("THEMES_BENCH_ENGINE", "fast")
+        self.model = ThemesModel(taxonomy, ModelConfig(engine=engine))
         self.model.fit(data)
 
     def predict_multilabel(self, texts: list[str]) -> np.ndarray:
@@ -372,7 +381,7 @@ def _current_rss_mb() -> float:
 
 def accuracy_job(job: dict[str, Any]) -> dict[str, Any]:
     """Train one system on one split's training rows and score it on the test rows."""
-    from themes.evaluate import single_label_scores, theme_scores
+    from themes.flows.metrics import single_label_scores, theme_scores
 
     data_dir = Path(job["data_dir"])
     task, seed = job["task"], job["seed"]
@@ -404,9 +413,24 @@ def accuracy_job(job: dict[str, Any]) -> dict[str, Any]:
         scores = single_label_scores(data.y[test].tolist(), predicted_labels, data.labels)
         scores.pop("confusion", None)
     if job.get("save_model") and isinstance(system, ThemesSystem):
-        from themes.registry import save_model
+        from themes.store import save_model
+        from themes.store.meta import ModelMeta, TrainingInfo
 
-        meta = {"training": {"rows": len(train), "source": f"{MULTILABEL_FILE} split {seed}"}}
+        meta = ModelMeta(
+            taxonomy={},
+            heads=[],
+            thresholds={},
+            config={},
+            training=TrainingInfo(
+                source=f"{MULTILABEL_FILE} split {seed}",
+                sha256="",
+                rows=len(train),
+                rows_per_head={},
+                taxonomy_source="data",
+                columns={},
+            ),
+            metrics={},
+        )
         save_model(system.model, job["save_model"], meta, force=True)
     return {
         "train_rows": int(len(train)),
@@ -424,9 +448,8 @@ def accuracy_job(job: dict[str, Any]) -> dict[str, Any]:
 def tag_job(job: dict[str, Any]) -> dict[str, Any]:
     """Load a saved model and stream a CSV through ``tag_file`` (the engine's batch path)."""
     from themes.dataset import Columns
-    from themes.model import suppress_sklearn_warnings
-    from themes.registry import load_model
-    from themes.tagger import TagOptions, default_jobs, tag_file
+    from themes.flows.tag import TagOptions, default_jobs, tag_file
+    from themes.store import load_model
 
     suppress_sklearn_warnings()
     wall = time.perf_counter()

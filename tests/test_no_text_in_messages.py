@@ -77,7 +77,18 @@ def _assert_clean(result, root: Path, before: dict[Path, bytes]) -> None:
 def _commands(files: dict[str, Path], tmp: Path, model: Path, registry: Path) -> dict[str, list]:
     reg = ["--registry", str(registry)]
     return {
-        "tag headerless": ["tag", files["headerless"], "--out", tmp / "o.csv", "--model", model],
+        # A named text column that the headerless file lacks (without one, tag finds the
+        # free-text column by looking and tags the file: a success, not an error path).
+        "tag headerless": [
+            "tag",
+            files["headerless"],
+            "--out",
+            tmp / "o.csv",
+            "--model",
+            model,
+            "--text-column",
+            "text",
+        ],
         "tag headerless xlsx out": [
             "tag",
             files["headerless"],
@@ -85,6 +96,8 @@ def _commands(files: dict[str, Path], tmp: Path, model: Path, registry: Path) ->
             tmp / "o.xlsx",
             "--model",
             model,
+            "--text-column",
+            "text",
         ],
         "train themes column is text": [
             "train",
@@ -112,8 +125,17 @@ def _commands(files: dict[str, Path], tmp: Path, model: Path, registry: Path) ->
             tmp / "q.csv",
             "--model",
             model,
+            "--text-column",
+            "text",
         ],
-        "redact headerless": ["redact", files["headerless"], "--out", tmp / "r.csv"],
+        "redact headerless": [
+            "redact",
+            files["headerless"],
+            "--out",
+            tmp / "r.csv",
+            "--text-column",
+            "text",
+        ],
         "report headerless": ["report", files["headerless"], "--out", tmp / "report"],
         "suggest --file, bad model": [
             "suggest",

@@ -17,6 +17,7 @@ from themes.errors import (
     missing_column,
 )
 from themes.io import ColumnChoice, cell_text, choose_columns
+from themes.io.messages import show_columns
 from themes.model import LabelledData
 from themes.taxonomy import Taxonomy, default_taxonomy, taxonomy_from_labels
 
@@ -227,7 +228,7 @@ def prepare_labelled(
     if require_labels and not any(have.values()):
         raise LabelError(
             f"no label columns found; expected at least one of '{columns.kind}', "
-            f"'{columns.themes}', '{columns.category}'; columns are: {', '.join(names)}; "
+            f"'{columns.themes}', '{columns.category}'; columns are: {show_columns(names)}; "
             "pass --themes-column / --category-column / --kind-column to name yours"
         )
     texts = [cell_text(v) for v in frame[columns.text].tolist()]
