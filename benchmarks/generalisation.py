@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from themes.datacheck import REGISTERS
 from themes.dataset import Columns, prepare_labelled
 from themes.flows.evaluate import evaluate_model
 from themes.flows.metrics import summary
@@ -35,17 +36,6 @@ from themes.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
-REGISTERS = (
-    "officer_line",
-    "formal_summary",
-    "own_letter",
-    "phone_note",
-    "young_person",
-    "compliment_card",
-    "compliment_professional",
-    "compliment_third_person",
-    "comment",
-)
 KEYS = ("kind_accuracy", "category_accuracy", "themes_micro_f1", "themes_macro_f1")
 
 

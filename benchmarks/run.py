@@ -244,8 +244,8 @@ class ThemesSystem:
 
         self.labels = list(labels)
         taxonomy, data = themes_training_data(texts, Y, y, self.labels)
-        # The engine measured here: THEMES_BENCH_ENGINE (fast, as in round 1, or encoder).
-        engine = os.environ.get("THEMES_BENCH_ENGINE", "fast")
+        # The engine measured here: THEMES_BENCH_MODEL_ENGINE (fast, as in round 1, or encoder).
+        engine = os.environ.get("THEMES_BENCH_MODEL_ENGINE", "fast")
         self.model = ThemesModel(taxonomy, ModelConfig(engine=engine))
         self.model.fit(data)
 
