@@ -21,6 +21,27 @@ FIXTURES = Path(__file__).resolve().parent / "data"
 # One runner for every CLI test.
 RUNNER = CliRunner()
 
+
+def run_cli(*args: object):
+    """Run the themes command line in-process with ``args`` (made strings)."""
+    from themes.cli import app
+
+    return RUNNER.invoke(app, [str(a) for a in args])
+
+
+def one_line_error(result, *fragments: str) -> str:
+    """The command failed with exit 2 and one error line (no traceback) holding each
+    fragment; returns the message."""
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.strip().splitlines() if line.strip()]
+    text = " ".join(lines)
+    assert text.startswith("error:"), result.output
+    for fragment in fragments:
+        assert fragment in text, text
+    return text
+
+
 # Small enough to train in a few seconds, large enough that every label occurs.
 SMALL_ROWS = 400
 FAST = ModelConfig(engine="fast", cv_folds=3, char_ngrams=(3, 4))

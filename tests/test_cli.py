@@ -7,23 +7,8 @@ import pandas as pd
 import pytest
 
 from conftest import FIXTURES as DATA
-from conftest import RUNNER as runner
-from conftest import STARTER
-from themes.cli import app
-
-
-def run(*args: str):
-    return runner.invoke(app, [str(a) for a in args])
-
-
-def one_line_error(result, *fragments: str) -> None:
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    lines = [line for line in result.output.strip().splitlines() if line.strip()]
-    text = " ".join(lines)
-    assert text.startswith("error:"), result.output
-    for fragment in fragments:
-        assert fragment in text, text
+from conftest import STARTER, one_line_error
+from conftest import run_cli as run
 
 
 def test_help_lists_the_commands():

@@ -14,28 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
+from conftest import one_line_error
+from conftest import run_cli as run
 from test_report_council import CouncilLog, write_cp1252_csv
-from themes.cli import app
 from themes.report import ReportOptions, build_report, write_report
 
-runner = CliRunner()
-
-
-def run(*args: object):
-    return runner.invoke(app, [str(a) for a in args])
-
-
-def one_line_error(result, *fragments: str) -> str:
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    lines = [line for line in result.output.strip().splitlines() if line.strip()]
-    text = " ".join(lines)
-    assert text.startswith("error:"), result.output
-    for fragment in fragments:
-        assert fragment in text, text
-    return text
 
 
 @pytest.fixture

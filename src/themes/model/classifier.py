@@ -115,15 +115,7 @@ class ThemesModel(BaseEstimator):
                 for r, i in enumerate(idx):
                     for theme in data.themes[i] or []:
                         Y[r, labels.index(theme)] = 1
-                head = ThemeHead(
-                    labels,
-                    C=config.theme_svm_c,
-                    tol=config.theme_tol,
-                    cv_folds=config.cv_folds,
-                    seed=config.seed,
-                    threshold_own=config.theme_threshold_own,
-                    min_positives_for_threshold=config.min_positives_for_threshold,
-                )
+                head = ThemeHead.from_config(labels, config)
                 self.theme_head_ = head.fit(
                     inputs.get("themes")[idx], Y, _sub(weights, idx), _sub(fold_ids, idx)
                 )

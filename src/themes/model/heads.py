@@ -14,12 +14,15 @@ probabilities (None when there were too few rows to fold); it is not saved.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
+
+if TYPE_CHECKING:
+    from themes.model.config import ModelConfig
 
 from themes.model.thresholds import (
     apply_temperature,
@@ -157,6 +160,19 @@ class ThemeHead(_Head):
         self.seed = seed
         self.threshold_own = threshold_own
         self.min_positives_for_threshold = min_positives_for_threshold
+
+    @classmethod
+    def from_config(cls, labels: list[str], config: ModelConfig) -> ThemeHead:
+        """An unfitted head with the theme settings of a model's config."""
+        return cls(
+            labels,
+            C=config.theme_svm_c,
+            tol=config.theme_tol,
+            cv_folds=config.cv_folds,
+            seed=config.seed,
+            threshold_own=config.theme_threshold_own,
+            min_positives_for_threshold=config.min_positives_for_threshold,
+        )
 
     def _fit_matrix(
         self, X: sp.csr_matrix, Y: np.ndarray, weights: np.ndarray | None

@@ -52,15 +52,7 @@ def _themes(old: Any, config: ModelConfig) -> ThemeHead | None:
         return None
     state = vars(old)
     labels = list(state["labels"])
-    head = ThemeHead(
-        labels,
-        C=config.theme_svm_c,
-        tol=config.theme_tol,
-        cv_folds=config.cv_folds,
-        seed=config.seed,
-        threshold_own=config.theme_threshold_own,
-        min_positives_for_threshold=config.min_positives_for_threshold,
-    )
+    head = ThemeHead.from_config(labels, config)
     head.classes_ = labels
     head.estimators_ = list(state["estimators"])
     head.constant_ = list(state["constant"])
