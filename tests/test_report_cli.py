@@ -21,7 +21,6 @@ from test_report_council import CouncilLog, write_cp1252_csv
 from themes.report import ReportOptions, build_report, write_report
 
 
-
 @pytest.fixture
 def council_csv(tmp_path: Path) -> Path:
     return write_cp1252_csv(CouncilLog("mixture"), tmp_path / "Complaints log 2023-24.csv")
