@@ -147,7 +147,7 @@ def test_empty_text_is_decided_in_one_place(small_model):
     assert [p.needs_review for p in s.predictions()][:2] == [True, True]
 
 
-def test_format_1_model_is_upgraded_in_memory_and_saved_as_format_2(tmp_path):
+def test_format_1_model_is_upgraded_in_memory_and_saved_as_data(tmp_path):
     # A small model saved by themes 0.1 (format 1; 150 starter rows) before the refactor.
     old = load_model(FIXTURES / "format1_model")
     assert old.meta.format_version == 1
@@ -155,7 +155,7 @@ def test_format_1_model_is_upgraded_in_memory_and_saved_as_format_2(tmp_path):
     before = old.model.suggest(list(texts))
     folder = save_model(old.model, tmp_path / "again", old.meta)
     again = load_model(folder)
-    assert again.meta.format_version == 2
+    assert again.meta.format_version == 3 and not (folder / "pipeline.joblib").exists()
     after = again.model.suggest(list(texts))
     assert after.themes == before.themes and after.confidence == before.confidence
     assert after.review_reasons == before.review_reasons

@@ -21,7 +21,14 @@ import pytest
 from conftest import RUNNER as runner
 from themes.cli import app
 from themes.errors import ModelError, OutputError
-from themes.store import META_FILE, PIPELINE_FILE, TRAINING_DATA_FILE, Registry, read_meta
+from themes.store import (
+    DATA_FILES,
+    META_FILE,
+    PIPELINE_FILE,
+    TRAINING_DATA_FILE,
+    Registry,
+    read_meta,
+)
 from themes.store.lock import LOCK_FILE, RegistryBusyError, registry_lock
 from themes.store.meta import sha256_file
 
@@ -57,10 +64,15 @@ class _Payload:
 
 
 def _evil_model(folder: Path, base: Path, marker: Path) -> None:
-    """A copy of a model folder whose pipeline runs a payload, with its checksum updated."""
+    """A copy of a model folder made to look like format 2 (a pickle, as themes wrote
+    before models were saved as data) whose pipeline runs a payload, checksum updated."""
     shutil.copytree(base, folder)
+    for name in DATA_FILES:
+        (folder / name).unlink()
     (folder / PIPELINE_FILE).write_bytes(pickle.dumps(_Payload(marker)))
     meta = json.loads((folder / META_FILE).read_text())
+    meta["format_version"] = 2
+    meta["files"] = {k: v for k, v in meta["files"].items() if k not in DATA_FILES}
     meta["files"][PIPELINE_FILE] = sha256_file(folder / PIPELINE_FILE)
     (folder / META_FILE).write_text(json.dumps(meta))
 

@@ -16,9 +16,10 @@ from themes.store import FORMAT_VERSION, load_model, read_meta
 
 def test_saved_model_folder_has_meta_card_and_taxonomy(small_model):
     names = {p.name for p in small_model.iterdir()}
-    assert {"pipeline.joblib", "meta.json", "README.md", "taxonomy.yaml"} <= names
+    assert {"model.json", "arrays.npz", "meta.json", "README.md", "taxonomy.yaml"} <= names
+    assert "pipeline.joblib" not in names  # no pickle in a model saved today
     meta = read_meta(small_model)
-    assert meta.format_version == FORMAT_VERSION == 2
+    assert meta.format_version == FORMAT_VERSION == 3
     assert set(meta.heads) == {"kind", "category", "themes"}
     assert len(meta.training.sha256) == 64
     assert meta.training.rows == 400
@@ -105,14 +106,15 @@ def test_given_taxonomy_reports_row_of_bad_label(tmp_path):
         prepare_labelled(frame, Columns(), default_taxonomy())
 
 
-def test_tampered_pipeline_is_refused(tmp_path, small_model):
+@pytest.mark.parametrize("name", ["model.json", "arrays.npz"])
+def test_tampered_model_file_is_refused(tmp_path, small_model, name):
     import shutil
 
     copy = tmp_path / "copy"
     shutil.copytree(small_model, copy)
-    with (copy / "pipeline.joblib").open("ab") as handle:
+    with (copy / name).open("ab") as handle:
         handle.write(b"\0")
-    with pytest.raises(ModelError, match="does not match the checksum"):
+    with pytest.raises(ModelError, match=f"{name} in .* does not match the checksum"):
         load_model(copy)
 
 

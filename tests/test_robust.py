@@ -189,7 +189,7 @@ def other_format(tmp: Path, small_model: Path) -> Path:
 
 def tampered(tmp: Path, small_model: Path) -> Path:
     folder = copy_model(tmp, small_model)
-    with (folder / "pipeline.joblib").open("ab") as handle:
+    with (folder / "arrays.npz").open("ab") as handle:
         handle.write(b"\0")
     return folder
 

@@ -4,6 +4,7 @@ persist (save and load with format versions), registry (versions and the shipped
 from themes.store.meta import ModelMeta, TrainingInfo, library_versions, sha256_file
 from themes.store.persist import (
     CARD_FILE,
+    DATA_FILES,
     FORMAT_VERSION,
     META_FILE,
     PIPELINE_FILE,
@@ -24,6 +25,7 @@ from themes.store.registry import (
 
 __all__ = [
     "CARD_FILE",
+    "DATA_FILES",
     "FORMAT_VERSION",
     "META_FILE",
     "PIPELINE_FILE",

@@ -46,7 +46,8 @@ def model_card(meta: ModelMeta) -> str:
         "## Use and limits",
         "Suggestions are for a complaints officer to accept or correct, not decisions.",
         "Rows marked needs_review deserve a person's reading first.",
-        "This folder holds a pickled pipeline: load it only from a source you trust.",
+        "The model is saved as data (model.json, arrays.npz): loading it runs no code from "
+        "the folder; its files' checksums are in meta.json.",
         "It was trained on complaint text and may contain words from it: treat it as sensitive.",
         "",
     ]

@@ -2,7 +2,10 @@
 
 A model is a folder:
 
-* ``pipeline.joblib`` - the fitted ThemesModel;
+* ``model.json`` and ``arrays.npz`` - the fitted ThemesModel as data (themes.store.dataformat:
+  a JSON tree of the model's parts and their settings, NumPy arrays for coefficients,
+  weights and vocabularies; loading it runs no code from the file). Models of formats 1
+  and 2 hold a pickle, ``pipeline.joblib``, which is still read, with an allow-list;
 * ``meta.json`` - format version, library versions, taxonomy, thresholds, training
   data hash, metrics, created time and every file's sha256 (themes.store.meta);
 * ``taxonomy.yaml`` - the label set, readable by people;
@@ -11,9 +14,9 @@ A model is a folder:
   model was measured on a held-out file, ``starter_test.csv`` (what retrain's gate
   judges by).
 
-A joblib file can run code when loaded, so the pipeline's checksum is compared with
-meta.json before it is unpickled: a swapped or edited file is refused. Each format
-version has its own loader (``LOADERS``); an older format is upgraded in memory.
+Every model file's checksum is compared with meta.json before it is read: a swapped or
+edited file is refused. Each format version has its own loader (``LOADERS``); an older
+format is upgraded in memory.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import yaml
 from themes.errors import ModelError, OutputError, show_value
 from themes.io.atomic import atomic_folder
 from themes.model import ThemesModel
-from themes.store import safe_pickle
+from themes.store import dataformat, safe_pickle
 from themes.store.card import model_card
 from themes.store.format1 import upgrade as upgrade_format1
 from themes.store.meta import MetaFieldError, ModelMeta, library_versions, now, sha256_file
@@ -37,8 +40,9 @@ from themes.store.meta import MetaFieldError, ModelMeta, library_versions, now, 
 if TYPE_CHECKING:
     import pandas as pd
 
-FORMAT_VERSION = 2
-PIPELINE_FILE = "pipeline.joblib"
+FORMAT_VERSION = 3
+PIPELINE_FILE = "pipeline.joblib"  # formats 1 and 2 (a pickle)
+DATA_FILES = (dataformat.TREE_FILE, dataformat.ARRAYS_FILE)  # format 3
 META_FILE = "meta.json"
 CARD_FILE = "README.md"
 TAXONOMY_FILE = "taxonomy.yaml"
@@ -46,13 +50,72 @@ TRAINING_DATA_FILE = "training_data.csv"
 STARTER_TEST_FILE = "starter_test.csv"
 
 
-def _format2(obj: Any) -> ThemesModel:
+def _themes_model(obj: Any) -> ThemesModel:
     if not isinstance(obj, ThemesModel):
         raise ModelError("the model file does not hold a themes model")
     return obj
 
 
-LOADERS: dict[int, Callable[[Any], ThemesModel]] = {1: upgrade_format1, 2: _format2}
+def _checked(path: Path, meta: ModelMeta, name: str) -> Path:
+    """A model file that exists and matches the checksum meta.json records for it."""
+    file = path / name
+    if not file.is_file():
+        raise ModelError(f"model folder '{path}' has no {name}; retrain the model")
+    expected = meta.files.get(name)
+    if not expected:
+        raise ModelError(
+            f"{META_FILE} in '{path}' records no checksum for {name}; refusing to load it"
+        )
+    if sha256_file(file) != expected:
+        raise ModelError(
+            f"{name} in '{path}' does not match the checksum in {META_FILE}; the file was "
+            "changed or swapped after training; refusing to load it (retrain, or restore the "
+            "model from a trusted copy)"
+        )
+    return file
+
+
+def _read_pickle(path: Path, meta: ModelMeta) -> Any:
+    """Formats 1 and 2: pipeline.joblib, unpickled with an allow-list (safe_pickle)."""
+    pipeline = _checked(path, meta, PIPELINE_FILE)
+    try:
+        return safe_pickle.load(pipeline)
+    except safe_pickle.UntrustedPickleError as exc:
+        raise ModelError(
+            f"{PIPELINE_FILE} in '{path}' names {show_value(str(exc))}, which a themes model is "
+            "not made of, so it may carry code; refusing to load it (retrain, or restore the "
+            "model from a trusted copy)"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure means a bad model
+        raise ModelError(
+            f"cannot load {PIPELINE_FILE} from '{path}' ({type(exc).__name__}); retrain the model"
+        ) from None
+
+
+def _read_data(path: Path, meta: ModelMeta) -> Any:
+    """Format 3: model.json and arrays.npz (themes.store.dataformat), no code run."""
+    for name in DATA_FILES:
+        _checked(path, meta, name)
+    try:
+        return dataformat.load(path)
+    except dataformat.DataFormatError as exc:
+        raise ModelError(
+            f"the model in '{path}' cannot be read: {exc}; refusing to load it (retrain, or "
+            "restore the model from a trusted copy)"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - a part refusing its saved state means a bad model
+        raise ModelError(
+            f"cannot load the model in '{path}' ({type(exc).__name__}); retrain the model"
+        ) from None
+
+
+# A loader per format version: how its files are read, and how what they hold is
+# upgraded to today's model.
+LOADERS: dict[int, tuple[Callable[[Path, ModelMeta], Any], Callable[[Any], ThemesModel]]] = {
+    1: (_read_pickle, upgrade_format1),
+    2: (_read_pickle, _themes_model),
+    3: (_read_data, _themes_model),
+}
 
 
 @dataclass
@@ -79,8 +142,6 @@ def save_model(
     thresholds, config and every file's checksum filled in. ``extra_files`` (the
     training data, the starter test set...) are written beside the pipeline.
     """
-    import joblib
-
     target = check_output_folder(folder, force=force)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -92,8 +153,11 @@ def save_model(
     # folder (.NAME.PID.XXXX.part) is removed by the next save to the same place, and
     # disk errors become one line (themes.io.atomic).
     with atomic_folder(target) as staging:
-        joblib.dump(model, staging / PIPELINE_FILE, compress=3)
-        checksums = {PIPELINE_FILE: sha256_file(staging / PIPELINE_FILE)}
+        try:
+            written = dataformat.dump(model, staging)
+        except dataformat.DataFormatError as exc:
+            raise ModelError(f"cannot save the model: {exc}") from None
+        checksums = {name: sha256_file(staging / name) for name in written}
         for name, content in (extra_files or {}).items():
             (staging / name).write_bytes(content)
             checksums[name] = sha256_file(staging / name)
@@ -227,41 +291,17 @@ def _version_warnings(path: Path, meta: ModelMeta) -> list[str]:
 
 
 def load_model(folder: str | Path) -> LoadedModel:
-    """Load a model folder after checking its format, checksum and library versions, and
-    unpickle it with an allow-list of the classes a model is made of (safe_pickle)."""
+    """Load a model folder after checking its format, its files' checksums and library
+    versions; format 3 is read as data, formats 1 and 2 unpickled with an allow-list."""
     path = Path(folder)
     meta = read_meta(path)
-    pipeline = path / PIPELINE_FILE
-    if not pipeline.exists():
-        raise ModelError(f"model folder '{path}' has no {PIPELINE_FILE}; retrain the model")
-    expected = meta.files.get(PIPELINE_FILE)
-    if not expected:
-        raise ModelError(
-            f"{META_FILE} in '{path}' records no checksum for {PIPELINE_FILE}; refusing to load it"
-        )
-    if sha256_file(pipeline) != expected:
-        raise ModelError(
-            f"{PIPELINE_FILE} in '{path}' does not match the checksum in {META_FILE}; the file "
-            "was changed or swapped after training; refusing to load it (retrain, or restore "
-            "the model from a trusted copy)"
-        )
     warnings_found = _version_warnings(path, meta)
+    read, upgrade = LOADERS[meta.format_version]
+    saved = read(path, meta)
     try:
-        obj = safe_pickle.load(pipeline)
-    except safe_pickle.UntrustedPickleError as exc:
-        raise ModelError(
-            f"{PIPELINE_FILE} in '{path}' names {show_value(str(exc))}, which a themes model is "
-            "not made of, so it may carry code; refusing to load it (retrain, or restore the "
-            "model from a trusted copy)"
-        ) from None
-    except Exception as exc:  # noqa: BLE001 - any unpickling failure means a bad model
-        raise ModelError(
-            f"cannot load {PIPELINE_FILE} from '{path}' ({type(exc).__name__}); retrain the model"
-        ) from None
-    try:
-        model = LOADERS[meta.format_version](obj)
+        model = upgrade(saved)
     except ModelError as exc:
-        raise ModelError(f"{PIPELINE_FILE} in '{path}': {exc}") from None
+        raise ModelError(f"the model in '{path}': {exc}") from None
     # An encoder model whose ONNX file is missing or changed is refused here, with how
     # to get it, rather than failing (or falling back to another engine) later.
     model.check_engine_files()

@@ -34,7 +34,7 @@ _NUMBERED = re.compile(r"v(\d+)")
 
 # Staging folders of earlier themes: ".v002.x8d9q1ab" (mkdtemp) and ".v002.old" (a backup).
 _OLD_STAGING = re.compile(r"\.[A-Za-z0-9][A-Za-z0-9_-]{0,63}\.(?:[a-z0-9_]{6,8}|old)")
-_MODEL_FILES = ("meta.json", "pipeline.joblib", "training_data.csv")
+_MODEL_FILES = ("meta.json", "model.json", "pipeline.joblib", "training_data.csv")
 
 
 def _old_staging(entry: Path) -> bool:
