@@ -245,6 +245,10 @@ def test_retrain_from_reviewed_rows_shows_the_gate_and_versions_switch(
         assert status["state"] == "done", status
         result = status["result"]
         assert result["version"] == "v001" and result["corrections"] > 0
+        # The page says what the CLI says: learnt, judged, then all learnt.
+        n = result["corrections"]
+        assert result["summary"].startswith(f"{n} corrections: ")
+        assert f"{result['corrections_held_out']} kept out" in result["summary"]
         measures = [row["measure"] for row in result["table"]]
         assert "themes macro-F1" in measures and "category macro-F1" in measures
         assert result["activated"] == (result["passed"] or False)

@@ -25,6 +25,7 @@ def describe(result: RetrainResult) -> dict[str, Any]:
         "table": gate.table,
         "corrections": result.corrections,
         "corrections_held_out": result.corrections_held_out,
+        "summary": result.summary,
         "training_rows": result.training_rows,
         "changed_rows": result.changed_rows,
         "rules": result.rules,

@@ -354,7 +354,7 @@ function showRetrain(status) {
     ? `Version ${r.version} passed the gate and is now in use.`
     : `Version ${r.version} was saved but not put in use: ${r.reasons.join("; ")}. ` +
       "You can still choose it under Model versions."}));
-  box.append(el("p", {text: `Learnt from ${r.corrections} corrections (${r.corrections_held_out} kept aside to judge it); ` +
+  box.append(el("p", {text: `${r.summary}; ` +
     `${r.changed_rows} rows of the review file are now suggested differently.`}));
   for (const note of r.practice_notes) box.append(el("p", {class: "hint", text: note}));
   if (r.rules.length) {
