@@ -110,7 +110,7 @@ def make_mode(args: argparse.Namespace) -> Mode:
         )
     return Mode(
         quick=False,
-        seeds=SEEDS[: args.splits],
+        seeds=tuple(int(x) for x in args.seeds.split(",")) if args.seeds else SEEDS[: args.splits],
         reference_max_train=args.reference_max_train,
         max_train=args.max_train,
         curve_sizes=CURVE_SIZES,
@@ -231,6 +231,15 @@ def suppress_sklearn_warnings() -> None:
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 
+def bench_config() -> dict[str, Any]:
+    """ModelConfig settings from THEMES_BENCH_CONFIG (JSON), e.g. a setting chosen on some
+    splits by benchmarks/nhs_tuning.py and then measured here on the others."""
+    raw = json.loads(os.environ.get("THEMES_BENCH_CONFIG", "") or "{}")
+    if isinstance(raw.get("head_features"), dict):
+        raw["head_features"] = {k: tuple(v) for k, v in raw["head_features"].items()}
+    return raw
+
+
 class ThemesSystem:
     """The engine, through its public API only."""
 
@@ -246,7 +255,7 @@ class ThemesSystem:
         taxonomy, data = themes_training_data(texts, Y, y, self.labels)
         # The engine measured here: THEMES_BENCH_MODEL_ENGINE (fast, as in round 1, or encoder).
         engine = os.environ.get("THEMES_BENCH_MODEL_ENGINE", "fast")
-        self.model = ThemesModel(taxonomy, ModelConfig(engine=engine))
+        self.model = ThemesModel(taxonomy, ModelConfig(engine=engine, **bench_config()))
         self.model.fit(data)
 
     def predict_multilabel(self, texts: list[str]) -> np.ndarray:
@@ -681,7 +690,10 @@ def speed_section(mode: Mode, data_dir: Path, model_dir: Path) -> dict[str, Any]
     out["load"] = run_child({"kind": "load", "model": str(model_dir), "repeats": 5})
     files = [p for p in model_dir.iterdir() if p.is_file()]
     out["model_size_mb"] = round(sum(p.stat().st_size for p in files) / 2**20, 2)
-    out["pipeline_size_mb"] = round((model_dir / "pipeline.joblib").stat().st_size / 2**20, 2)
+    # The fitted model's files: pipeline.joblib (formats 1-2) or model.json + arrays.npz.
+    model_files = ("pipeline.joblib", "model.json", "arrays.npz")
+    size = sum((model_dir / f).stat().st_size for f in model_files if (model_dir / f).exists())
+    out["pipeline_size_mb"] = round(size / 2**20, 2)
 
     command = [*themes_command(), "suggest", SUGGEST_TEXT, "--model", str(model_dir), "--json"]
     env = {**os.environ, **CHILD_ENV, "PYTHONPATH": engine_path()}
@@ -953,8 +965,10 @@ def render_markdown(results: dict[str, Any]) -> str:
         f"and {results['load_average_at_end']} at the end, so wall-clock times include waiting "
         "for a core; CPU seconds are the steadier figure.",
         "",
-        "Systems: `themes` is this engine through its public API with its default "
-        "`ModelConfig`; `reference` re-implements NHS England's pxtextmining quick model "
+        f"Systems: `themes` is this engine (`{mode.get('engine', 'fast')}` engine) through its "
+        "public API with its default `ModelConfig`"
+        f"{' changed by ' + json.dumps(mode['config']) if mode.get('config') else ''}; "
+        "`reference` re-implements NHS England's pxtextmining quick model "
         "from its description (default `TfidfVectorizer`, then `SVC(C=15, "
         'class_weight="balanced", probability=True, max_iter=1000)` per label through '
         "`MultiOutputClassifier`, or one such SVC for the single-label task; labels from "
@@ -1087,7 +1101,7 @@ def render_markdown(results: dict[str, Any]) -> str:
             f"{speed['load']['first_load_seconds']:.2f} s first in a fresh process, "
             f"{speed['load']['warm_load_seconds_median']:.2f} s when repeated.",
             f"- Model size on disk: {speed['model_size_mb']:.1f} MB "
-            f"(pipeline.joblib {speed['pipeline_size_mb']:.1f} MB).",
+            f"(fitted model files {speed['pipeline_size_mb']:.1f} MB).",
             "",
         ]
     rows = [
@@ -1125,6 +1139,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="folder with the benchmark CSVs"
     )
     parser.add_argument("--splits", type=int, default=len(SEEDS), help="number of splits (<= 5)")
+    parser.add_argument(
+        "--seeds", default=None, help="which splits, e.g. 3,4 (those not used for tuning)"
+    )
     parser.add_argument(
         "--reference-max-train",
         type=int,
@@ -1170,6 +1187,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             "curve_sizes": list(mode.curve_sizes),
             "tag_sizes": list(mode.tag_sizes),
             "suggest_runs": mode.suggest_runs,
+            "engine": os.environ.get("THEMES_BENCH_MODEL_ENGINE", "fast"),
+            "config": bench_config(),
         },
         "data": {
             "multilabel": {"rows": len(multi.texts), "labels": multi.labels, **multi.dropped},
