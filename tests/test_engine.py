@@ -193,3 +193,27 @@ def test_phrases_that_mislead_a_bag_of_words_are_rewritten():
     ]
     assert "thank" not in normal.normalise("Thank you for nothing.").split()
     assert normal.normalise("Thank you for everything.").split()[:2] == ["thank", "you"]
+
+
+def test_shown_probabilities_never_round_across_one_half():
+    """A theme just below its threshold (shown 0.49996) must not read as 0.5 anywhere."""
+    import numpy as np
+
+    from themes.cli.render import shown
+    from themes.model.data import Suggestions
+
+    s = Suggestions(
+        kinds=["complaint"],
+        kind_probabilities=[0.9],
+        categories=["staff"],
+        category_probabilities=[0.8],
+        themes=[["records"]],
+        theme_probabilities=np.array([[0.49996, 0.5, 0.123456]]),
+        confidence=[0.5],
+        review_reasons=[[]],
+        practice=[[]],
+        theme_labels=["staff_conduct", "records", "bias"],
+    )
+    p = s.predictions()[0].theme_probabilities
+    assert p == {"staff_conduct": 0.4999, "records": 0.5, "bias": 0.1235}
+    assert [shown(x) for x in (0.4951, 0.4999, 0.5, 0.996)] == ["0.49", "0.49", "0.50", "1.00"]

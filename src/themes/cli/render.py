@@ -18,6 +18,13 @@ def _fmt(value: Any) -> str:
     return metric_text(value)
 
 
+def shown(probability: float) -> str:
+    """A theme's shown probability to two places, never rounded across 0.5 (a theme
+    below its threshold shows at most 0.49, a suggested one at least 0.50)."""
+    text = f"{probability:.2f}"
+    return "0.49" if probability < 0.5 and text == "0.50" else text
+
+
 def trained(result: Any) -> None:
     heads = ", ".join(f"{head} ({rows} rows)" for head, rows in result.rows_per_head.items())
     console.print(f"Trained on {result.rows} rows in {result.seconds:.1f}s: {heads}")
@@ -87,7 +94,7 @@ def explained(result: Any, taxonomy: Any) -> None:
         table.add_row(
             "theme",
             taxonomy.name_of(label),
-            f"{p.theme_probabilities[label]:.2f}",
+            shown(p.theme_probabilities[label]),
             words(result.themes.get(label, [])),
         )
     if not p.themes:
@@ -100,7 +107,9 @@ def explained(result: Any, taxonomy: Any) -> None:
     if near:
         console.print(
             "Next most likely themes: "
-            + ", ".join(f"{taxonomy.name_of(lab)} {p.theme_probabilities[lab]:.2f}" for lab in near)
+            + ", ".join(
+                f"{taxonomy.name_of(lab)} {shown(p.theme_probabilities[lab])}" for lab in near
+            )
         )
     if p.practice:
         console.print(

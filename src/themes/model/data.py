@@ -72,13 +72,14 @@ class Suggestions:
         return len(self.kinds)
 
     def predictions(self) -> list[Prediction]:
-        """One Prediction per text (theme probabilities rounded to 4 places)."""
+        """One Prediction per text (theme probabilities rounded to 4 places, never across
+        0.5: a theme below its threshold never shows 0.5, one at or above it never less)."""
         n = len(self)
-        rounded = (
-            np.round(self.theme_probabilities, 4).tolist()
-            if self.theme_probabilities is not None
-            else [[] for _ in range(n)]
-        )
+        rounded = [[] for _ in range(n)]
+        if self.theme_probabilities is not None:
+            p = self.theme_probabilities
+            r = np.round(p, 4)
+            rounded = np.where(p < 0.5, np.minimum(r, 0.4999), np.maximum(r, 0.5)).tolist()
         return [
             Prediction(
                 kind=self.kinds[i],
