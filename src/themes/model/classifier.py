@@ -239,7 +239,10 @@ class ThemesModel(BaseEstimator):
 
     def predict_proba(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """Each trained head's probabilities for a batch of texts (head -> texts x labels)."""
-        blocks = self.featuriser_.transform_blocks(_texts(texts))
+        return self.proba_from_blocks(self.featuriser_.transform_blocks(_texts(texts)))
+
+    def proba_from_blocks(self, blocks: dict[str, Any]) -> dict[str, np.ndarray]:
+        """``predict_proba`` from features already taken (``featuriser_.transform_blocks``)."""
         inputs = _HeadInputs(blocks, self.config_)
         out: dict[str, np.ndarray] = {}
         if self.kind_head_ is not None:

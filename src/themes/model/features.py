@@ -103,12 +103,14 @@ class Featuriser(TransformerMixin, BaseEstimator):
             for name, step in self.steps_
         }
 
-    def transform_blocks(self, texts: Sequence[str]) -> dict[str, Any]:
-        """Each step's features of ``texts``, by step name."""
+    def transform_blocks(self, texts: Sequence[str], skip: Sequence[str] = ()) -> dict[str, Any]:
+        """Each step's features of ``texts``, by step name (steps in ``skip`` left out)."""
         raw = list(texts)
         normalised = self.normaliser_.transform(raw)
         return {
-            name: step.transform(self._inputs(step, raw, normalised)) for name, step in self.steps_
+            name: step.transform(self._inputs(step, raw, normalised))
+            for name, step in self.steps_
+            if name not in skip
         }
 
     def fit(self, X: Sequence[str], y: Any = None) -> Featuriser:
