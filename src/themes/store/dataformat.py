@@ -134,7 +134,9 @@ def _registered_step_class(module: str, qualname: str) -> type | None:
     from sklearn.base import BaseEstimator
 
     found = _lookup(sys.modules.get(module), qualname)
-    return found if isinstance(found, type) and issubclass(found, BaseEstimator) else None
+    if not (isinstance(found, type) and issubclass(found, BaseEstimator)):
+        return None
+    return found if found.__module__ == module else None
 
 
 def _lookup(module: Any, qualname: str) -> Any:
@@ -158,6 +160,10 @@ def _load_class(name: Any) -> type:
     module, qualname = name.split(":")
     if _module_allowed(module):
         cls = _lookup(importlib.import_module(module), qualname)
+        # A name reached through an allowed module must be a class defined in one: not a
+        # module or class it merely imports (``sklearn.base:inspect.Signature``).
+        if not (isinstance(cls, type) and _module_allowed(cls.__module__)):
+            cls = None
     else:
         cls = _registered_step_class(module, qualname)
     if not isinstance(cls, type):
