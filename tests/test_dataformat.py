@@ -176,3 +176,18 @@ def test_a_format_2_pickle_model_still_loads(tmp_path, base_model):
     assert old.meta.format_version == 2
     _same_probabilities(loaded.model, old.model, _texts())
     assert pickle.loads(pickle.dumps(old.model.config_)) == old.model.config_
+
+
+def test_an_old_pickle_cannot_reach_a_class_an_allowed_module_merely_imports(tmp_path):
+    """Found while closing the same hole in the data format: ("sklearn.base",
+    "inspect.Signature") names a class of another module through a dotted name."""
+    from themes.store.safe_pickle import UntrustedPickleError, load
+
+    def short(text: str) -> bytes:
+        return b"\x8c" + bytes([len(text)]) + text.encode()
+
+    # protocol 4: STACK_GLOBAL of (module, dotted name), called with no arguments.
+    raw = b"\x80\x04" + short("sklearn.base") + short("inspect.Signature") + b"\x93)R."
+    (tmp_path / "p.pkl").write_bytes(raw)
+    with pytest.raises(UntrustedPickleError):
+        load(tmp_path / "p.pkl")

@@ -76,6 +76,9 @@ def allowed(module: str, name: str, obj: Any) -> bool:
         key not in _REFUSED
         and _module_allowed(module)
         and isinstance(obj, type)
+        # Defined in an allowed module, not merely imported by one: a dotted name such as
+        # ("sklearn.base", "inspect.Signature") reaches other modules' classes.
+        and _module_allowed(obj.__module__)
         and obj.__name__ != "memmap"
     )
 
@@ -88,7 +91,7 @@ def _registered_step(module: str, name: str) -> bool:
 
     loaded = sys.modules.get(module)
     obj = getattr(loaded, name, None) if loaded is not None else None
-    return isinstance(obj, type) and issubclass(obj, BaseEstimator)
+    return isinstance(obj, type) and issubclass(obj, BaseEstimator) and obj.__module__ == module
 
 
 def load(path: str | Path) -> Any:
