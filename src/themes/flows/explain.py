@@ -145,8 +145,6 @@ def _shortlist(
             if sp.issparse(block)
             else np.repeat(block, len(variants), axis=0)
         )
-    # The featuriser's step order, so every head reads its blocks as in training.
-    blocks = {name: blocks[name] for name in text_blocks}
     cheap = model.proba_from_blocks(blocks)
     drops = np.max([base[h][0, j] - cheap[h][:, j] for h, j in columns], axis=0)
     return np.sort(np.argsort(-drops, kind="stable")[:_RESCORED])

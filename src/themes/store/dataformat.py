@@ -22,12 +22,13 @@ from __future__ import annotations
 import importlib
 import io
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+
+from themes.store.allowed import defined_in, in_modules, lookup, registered_step_class
 
 TREE_FILE = "model.json"
 ARRAYS_FILE = "arrays.npz"
@@ -125,33 +126,11 @@ def dump(obj: Any, folder: str | Path) -> list[str]:
 
 # -------------------------------------------------------------------------- loading
 def _module_allowed(module: str) -> bool:
-    return any(module == m or module.startswith(m + ".") for m in _CLASS_MODULES)
-
-
-def _registered_step_class(module: str, qualname: str) -> type | None:
-    """A scikit-learn estimator class of an already-imported module (an extra feature
-    step); nothing is imported to find out."""
-    from sklearn.base import BaseEstimator
-
-    found = _lookup(sys.modules.get(module), qualname)
-    if not (isinstance(found, type) and issubclass(found, BaseEstimator)):
-        return None
-    return found if found.__module__ == module else None
-
-
-def _lookup(module: Any, qualname: str) -> Any:
-    obj = module
-    for part in qualname.split("."):
-        if obj is None or part.startswith("__"):
-            return None
-        obj = getattr(obj, part, None)
-    return obj
+    return in_modules(module, _CLASS_MODULES)
 
 
 def _class_allowed(module: str, qualname: str) -> bool:
-    if _module_allowed(module):
-        return True
-    return _registered_step_class(module, qualname) is not None
+    return _module_allowed(module) or registered_step_class(module, qualname) is not None
 
 
 def _load_class(name: Any) -> type:
@@ -159,13 +138,11 @@ def _load_class(name: Any) -> type:
         raise DataFormatError("an object in the model file has no class name")
     module, qualname = name.split(":")
     if _module_allowed(module):
-        cls = _lookup(importlib.import_module(module), qualname)
-        # A name reached through an allowed module must be a class defined in one: not a
-        # module or class it merely imports (``sklearn.base:inspect.Signature``).
-        if not (isinstance(cls, type) and _module_allowed(cls.__module__)):
-            cls = None
+        # Defined in an allowed module, not merely imported by one (themes.store.allowed).
+        cls = lookup(importlib.import_module(module), qualname)
+        cls = cls if defined_in(cls, _CLASS_MODULES) else None
     else:
-        cls = _registered_step_class(module, qualname)
+        cls = registered_step_class(module, qualname)
     if not isinstance(cls, type):
         raise DataFormatError(
             f"the model file names {name[:80]}, which is not a class a themes model is made of"

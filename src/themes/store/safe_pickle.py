@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import inspect
 import pickle
-import sys
 from pathlib import Path
 from typing import Any
+
+from themes.store.allowed import defined_in, in_modules, registered_step_class
 
 # Modules whose classes (not functions) a model file may name.
 _CLASS_MODULES = (
@@ -64,7 +65,7 @@ class UntrustedPickleError(pickle.UnpicklingError):
 
 
 def _module_allowed(module: str) -> bool:
-    return any(module == m or module.startswith(m + ".") for m in _CLASS_MODULES)
+    return in_modules(module, _CLASS_MODULES)
 
 
 def allowed(module: str, name: str, obj: Any) -> bool:
@@ -75,23 +76,10 @@ def allowed(module: str, name: str, obj: Any) -> bool:
     return (
         key not in _REFUSED
         and _module_allowed(module)
-        and isinstance(obj, type)
-        # Defined in an allowed module, not merely imported by one: a dotted name such as
-        # ("sklearn.base", "inspect.Signature") reaches other modules' classes.
-        and _module_allowed(obj.__module__)
+        # Defined in an allowed module, not merely imported by one (themes.store.allowed).
+        and defined_in(obj, _CLASS_MODULES)
         and obj.__name__ != "memmap"
     )
-
-
-def _registered_step(module: str, name: str) -> bool:
-    """A scikit-learn estimator class of a module the program has already imported: an
-    extra feature step registered with themes.model.register_feature_step lives there.
-    Nothing is imported to find out."""
-    from sklearn.base import BaseEstimator
-
-    loaded = sys.modules.get(module)
-    obj = getattr(loaded, name, None) if loaded is not None else None
-    return isinstance(obj, type) and issubclass(obj, BaseEstimator) and obj.__module__ == module
 
 
 def load(path: str | Path) -> Any:
@@ -102,7 +90,7 @@ def load(path: str | Path) -> Any:
         def find_class(self, module: str, name: str) -> Any:
             key = (module, name)
             if key not in _FUNCTIONS and key not in _CLASSES and not _module_allowed(module):
-                if _registered_step(module, name):
+                if registered_step_class(module, name) is not None:
                     return super().find_class(module, name)
                 raise UntrustedPickleError(f"{module}.{name}")  # refused before any import
             obj = super().find_class(module, name)
